@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { Database } from '../db/connection';
+import type { BlobStore } from '../storage/blob-store';
+import type { Config } from '../domain/config';
+
+/** Everything an activity may touch; built once per worker process and injected by createActivities. */
+export interface ActivityDeps {
+  db: Database;
+  blobs: BlobStore;
+  logger: Logger;
+  config: Config;
+}

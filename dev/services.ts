@@ -1,0 +1,79 @@
+/** Starts the embedded Temporal dev server and FerretDB as child processes; used by `npm start` and the test setup. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_NAMES } from '../domain/search-attributes';
+import { waitForPort } from './ports';
+
+export interface RunningService {
+  name: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function supervise(name: string, binary: string, args: string[], logFile: string | undefined): RunningService {
+  const stdio = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  // detached: own process group, so Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
+  const child = spawn(binary, args, { stdio: ['ignore', stdio, stdio], detached: true });
+  let exited = child.exitCode !== null;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  return {
+    name,
+    process: child,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => !exited && child.kill('SIGKILL'), 10000);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface TemporalOptions {
+  binary: string;
+  port: number;
+  uiPort?: number; // omitted → headless
+  dbFile?: string; // omitted → in memory
+  logFile?: string;
+}
+
+export async function startTemporal(opts: TemporalOptions): Promise<RunningService> {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', 'default'];
+  args.push('--log-level', 'warn');
+  for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+  const service = supervise('temporal', opts.binary, args, opts.logFile);
+  await waitForPort(opts.port, 60000, () => service.process.exitCode === null);
+  return service;
+}
+
+export interface FerretDbOptions {
+  binary: string;
+  port: number;
+  dataDir: string;
+  logFile?: string;
+}
+
+export async function startFerretDb(opts: FerretDbOptions): Promise<RunningService> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${path.resolve(opts.dataDir)}/`,
+    `--listen-addr=127.0.0.1:${opts.port}`,
+    '--debug-addr=-',
+    '--state-dir=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+  const service = supervise('ferretdb', opts.binary, args, opts.logFile);
+  await waitForPort(opts.port, 30000, () => service.process.exitCode === null);
+  return service;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable ccflow reads, validated once. Defaults serve the embedded stack (`npm start`).
+ * TEMPORAL_ADDRESS / MONGODB_URI unset means "use the embedded service" (the supervisor fills them in for children).
+ */
+const durationPattern = /^\d+(ms|s|m|h|d)$/;
+const duration = (name: string) =>
+  z.string().regex(durationPattern, `${name} must be a duration such as 30s, 15m, 24h or 365d`);
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: z.url().optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  CCFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  CCFLOW_BLOB_DIR: z.string().min(1).optional(),
+  CCFLOW_ADMIN_KEY: z.string().min(16, 'CCFLOW_ADMIN_KEY must be at least 16 characters').optional(),
+  CCFLOW_TASK_QUEUE_PREFIX: z.string().default(''),
+  CCFLOW_EMBEDDED_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  CCFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  CCFLOW_EMBEDDED_MONGO_PORT: z.coerce.number().int().min(1).max(65535).default(27027),
+  CCFLOW_BULK_RETENTION: duration('CCFLOW_BULK_RETENTION').default('365d'),
+  CCFLOW_BULK_PURGE_EVERY: duration('CCFLOW_BULK_PURGE_EVERY').default('1d'),
+  CCFLOW_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(55 * 1024 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses env vars; the error names each offending variable so start-up stops with an actionable message. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Milliseconds of a duration string accepted by the schema above. */
+export function durationMs(value: string): number {
+  const match = durationPattern.exec(value);
+  if (!match) throw new ConfigError(`not a duration: ${value}`);
+  const amount = Number.parseInt(value, 10);
+  const unit = { ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 }[match[1] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return amount * unit;
+}

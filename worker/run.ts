@@ -1,0 +1,60 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities';
+import { connectDatabase } from '../db/connection';
+import type { Config } from '../domain/config';
+import { taskQueue } from '../domain/ids';
+import { FsBlobStore } from '../storage/fs-blob-store';
+import { blobDir } from '../domain/paths';
+import { loadWorkflowBundle } from './bundle';
+import { ensureSchedules } from './schedules';
+import { workerSchedules } from './schedule-definitions';
+
+const TASK_QUEUES = ['bulk', 'routing', 'outbound', 'system'] as const;
+
+export interface RunningWorkers {
+  /** Resolves when every worker has stopped (after shutdown() or a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** One Worker per capability task queue, sharing one connection, one workflow bundle and one activity set. */
+export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
+  if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) throw new Error('TEMPORAL_ADDRESS and MONGODB_URI must be set');
+  const db = await connectDatabase(config.MONGODB_URI);
+  const blobs = new FsBlobStore(blobDir(config));
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  await ensureSchedules(client, workerSchedules(config));
+
+  const activities = createActivities({ db, blobs, logger, config });
+  const workflowBundle = await loadWorkflowBundle();
+  const workers = await Promise.all(
+    TASK_QUEUES.map((capability) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: taskQueue(capability, config.CCFLOW_TASK_QUEUE_PREFIX),
+        workflowBundle,
+        activities,
+        // Let in-flight activities finish (they are idempotent anyway) before the process exits.
+        shutdownGraceTime: '10s',
+      }),
+    ),
+  );
+  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'workers started');
+
+  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
+    await Promise.allSettled([db.close(), connection.close(), clientConnection.close()]);
+    logger.info('workers stopped');
+  });
+  return {
+    done,
+    async shutdown() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
