@@ -8,6 +8,8 @@ const serverBacked = {
 };
 module.exports = {
   testTimeout: 120000,
+  // The Temporal native runtime keeps handles open after teardown (sdk-typescript#928).
+  forceExit: true,
   projects: [
     { displayName: 'unit', transform, testEnvironment: 'node', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...serverBacked, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { connectDatabase } from '../db/connection';
@@ -19,9 +19,28 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
+/** Routes the SDK's own logs through our level; must happen before the first Worker is created in the process. */
+function installRuntime(config: Config): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<Config['LOG_LEVEL'], LogLevel> = {
+    fatal: 'ERROR',
+    error: 'ERROR',
+    warn: 'WARN',
+    info: 'INFO',
+    debug: 'DEBUG',
+    trace: 'TRACE',
+    silent: 'ERROR',
+  };
+  Runtime.install({ logger: new DefaultLogger(levels[config.LOG_LEVEL]) });
+}
+
 /** One Worker per capability task queue, sharing one connection, one workflow bundle and one activity set. */
 export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
   if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) throw new Error('TEMPORAL_ADDRESS and MONGODB_URI must be set');
+  installRuntime(config);
   const db = await connectDatabase(config.MONGODB_URI);
   const blobs = new FsBlobStore(blobDir(config));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -1,0 +1,5 @@
+import { releaseServers } from './global-setup';
+
+export default async function globalTeardown(): Promise<void> {
+  await releaseServers();
+}
