@@ -6,13 +6,23 @@ import { authHooks } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { buildOpenApiDocument } from './openapi';
 import { type AnyRoute, mountRoutes } from './route';
+import { bulkCatalogRoutes } from './routes/bulk-catalog';
+import { bulkOperationRoutes } from './routes/bulk-operations';
+import { configObjectRoutes } from './routes/config-objects';
 import { healthRoutes } from './routes/health';
 import { systemRoutes } from './routes/system';
 import { tenantRoutes } from './routes/tenants';
 
 /** Composes the API: one route list per capability, shared middleware, problem+json errors. */
 export function createApp(deps: ApiDeps): express.Express {
-  const routes: AnyRoute[] = [...healthRoutes(deps), ...tenantRoutes(deps), ...systemRoutes(deps)];
+  const routes: AnyRoute[] = [
+    ...healthRoutes(deps),
+    ...tenantRoutes(deps),
+    ...systemRoutes(deps),
+    ...bulkCatalogRoutes(),
+    ...bulkOperationRoutes(deps),
+    ...configObjectRoutes(deps),
+  ];
   const openApiDocument = buildOpenApiDocument(routes);
 
   const app = express();

@@ -16,4 +16,6 @@ export interface ApiDeps {
 export interface Tenant {
   id: string;
   name: string;
+  /** First characters of the caller's API key: identifies the submitter without revealing the key. */
+  apiKeyPrefix: string;
 }

@@ -82,7 +82,7 @@ export interface AuthHooks {
 
 const pass = (_req: Request, _res: Response, next: NextFunction): void => next();
 
-const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replaceAll('\\', '');
+const openApiPath = (path: string): string => path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replaceAll('\\', '');
 
 export function registerOpenApi(registry: OpenAPIRegistry, routes: readonly AnyRoute[]): void {
   for (const route of routes) {

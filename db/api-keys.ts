@@ -34,9 +34,12 @@ export async function issueApiKey(db: Database, tenantId: string, label = 'defau
   return apiKey;
 }
 
-export async function resolveApiKey(db: Database, apiKey: string): Promise<{ id: string; name: string } | undefined> {
+export async function resolveApiKey(
+  db: Database,
+  apiKey: string,
+): Promise<{ id: string; name: string; apiKeyPrefix: string } | undefined> {
   const key = await db.apiKeys.findById(hashApiKey(apiKey)).lean();
   if (!key) return undefined;
   const tenant = await db.tenants.findById(key.tenantId).lean();
-  return tenant ? { id: tenant._id, name: tenant.name } : undefined;
+  return tenant ? { id: tenant._id, name: tenant.name, apiKeyPrefix: key.prefix } : undefined;
 }

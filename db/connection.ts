@@ -1,12 +1,18 @@
 import mongoose, { type Connection } from 'mongoose';
 import { apiKeyModel, tenantModel } from './tenants';
 import { pingModel } from './pings';
+import { bulkOperationModel } from './bulk-operations';
+import { configObjectModel } from './config-objects';
+import { audioFileModel } from './audio-files';
 
 export interface Database {
   connection: Connection;
   tenants: ReturnType<typeof tenantModel>;
   apiKeys: ReturnType<typeof apiKeyModel>;
   pings: ReturnType<typeof pingModel>;
+  bulkOperations: ReturnType<typeof bulkOperationModel>;
+  configObjects: ReturnType<typeof configObjectModel>;
+  audioFiles: ReturnType<typeof audioFileModel>;
   close(): Promise<void>;
 }
 
@@ -23,6 +29,9 @@ export async function connectDatabase(uri: string): Promise<Database> {
     tenants: tenantModel(connection),
     apiKeys: apiKeyModel(connection),
     pings: pingModel(connection),
+    bulkOperations: bulkOperationModel(connection),
+    configObjects: configObjectModel(connection),
+    audioFiles: audioFileModel(connection),
     close: () => connection.close(),
   };
   await Promise.all(Object.values(connection.models).map((model) => model.init()));

@@ -35,16 +35,13 @@ describe('first path: API → Temporal → worker → MongoDB → API', () => {
   });
 
   it('rejects a bad body with a problem document naming the field, and writes nothing', async () => {
-    const before = await stack.db.pings.countDocuments();
-    const res = await stack.http
-      .post('/v1/system/pings')
-      .set(stack.tenant.auth)
-      .send({ message: '', delaySeconds: -1 });
+    const fresh = await stack.newTenant('Fresh');
+    const res = await stack.http.post('/v1/system/pings').set(fresh.auth).send({ message: '', delaySeconds: -1 });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.code).toBe('validationFailed');
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['delaySeconds', 'message']);
-    expect(await stack.db.pings.countDocuments()).toBe(before);
+    expect(await stack.db.pings.countDocuments({ tenantId: fresh.id })).toBe(0);
   });
 });
 

@@ -1,0 +1,198 @@
+import { heartbeat } from '@temporalio/activity';
+import type { Database } from '../../db/connection';
+import type { ObjectTypeId } from '../../domain/bulk/catalog';
+import { dialectFor, type DialectRow, type ImportDialect } from '../../domain/bulk/dialect';
+import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
+import type { ConfigData } from '../../domain/bulk/rows';
+import type { BlobStore } from '../../storage/blob-store';
+import { type CsvSource, FileRejectedError, forEachCsvSource } from './csv-sources';
+import { ErrorReport, withoutErrorColumn } from './error-report';
+import { ExistenceIndex } from './existence';
+
+export interface StageImportInput {
+  tenantId: string;
+  operationId: string;
+  objectType: ObjectTypeId;
+  uploadKey: string;
+  fileName: string;
+}
+
+export type StageImportResult =
+  | { outcome: 'rejected'; reason: string }
+  | { outcome: 'staged'; total: number; valid: number; failed: number; batches: number; errorsKey?: string };
+
+/** One valid row, as staged for the write batches. */
+export interface StagedRow {
+  key: string;
+  data: ConfigData;
+}
+
+interface PendingRow {
+  file: string;
+  line: number;
+  header: readonly string[];
+  cells: readonly string[];
+  parsed: DialectRow;
+}
+
+const CHUNK = 500;
+
+/**
+ * Validates an import completely before anything is written: file-level checks (reject the whole operation), row
+ * parsing, duplicate keys within the operation, references (must exist, or be created by an earlier row of this
+ * operation) and ADD/UPDATE expectations. Valid rows are staged in batch files for the write step; failed rows go to
+ * the error CSV. Deterministic and side-effect free on config data, so a retry simply redoes it.
+ */
+class ImportStager {
+  private readonly seen = new Map<string, string>();
+  private readonly createdKeys = new Set<string>();
+  private readonly existing: ExistenceIndex;
+  private readonly errors = new ErrorReport();
+  private readonly batch: StagedRow[] = [];
+  private batches = 0;
+  total = 0;
+  valid = 0;
+
+  constructor(
+    private readonly deps: { db: Database; blobs: BlobStore },
+    private readonly input: StageImportInput,
+    private readonly dialect: ImportDialect,
+  ) {
+    this.existing = new ExistenceIndex(deps.db, input.tenantId);
+  }
+
+  async stageSource(source: CsvSource): Promise<void> {
+    let header: readonly string[] | undefined;
+    let dropped = -1;
+    let context: unknown;
+    let rowsInFile = 0;
+    let pending: PendingRow[] = [];
+    for await (const record of source.records) {
+      if (!header) {
+        ({ header, dropped } = withoutErrorColumn(record.cells));
+        const resolution = this.dialect.resolveHeaders(header);
+        if (!resolution.ok) {
+          throw new FileRejectedError(
+            `"${source.fileName}" has an invalid header row: ${resolution.problems.join('; ')}`,
+          );
+        }
+        context = resolution.context;
+        continue;
+      }
+      rowsInFile += 1;
+      if (rowsInFile > BULK_LIMITS.maxRowsPerCsv) {
+        throw new FileRejectedError(
+          `"${source.fileName}" has more than ${BULK_LIMITS.maxRowsPerCsv} data rows; split it into CSVs of at most ${BULK_LIMITS.maxRowsPerCsv} rows and upload them together in one ZIP`,
+        );
+      }
+      const cells = dropped >= 0 ? record.cells.filter((_, index) => index !== dropped) : record.cells;
+      pending.push({
+        file: source.fileName,
+        line: record.line,
+        header,
+        cells,
+        parsed: this.dialect.parseRow(context, cells),
+      });
+      if (pending.length >= CHUNK) {
+        await this.judge(pending);
+        pending = [];
+      }
+    }
+    if (!header) throw new FileRejectedError(`"${source.fileName}" is empty: the first row must be the header row`);
+    if (rowsInFile === 0) throw new FileRejectedError(`"${source.fileName}" has a header row but no data rows`);
+    await this.judge(pending);
+  }
+
+  /** Decides each row of a chunk in file order, so "created earlier in this operation" is exact. */
+  private async judge(rows: PendingRow[]): Promise<void> {
+    const wanted: { type: ObjectTypeId; key: string }[] = [];
+    for (const row of rows) {
+      if (!row.parsed.ok) continue;
+      wanted.push({ type: this.dialect.objectType, key: row.parsed.key });
+      for (const ref of row.parsed.references) wanted.push(ref);
+    }
+    await this.existing.load(wanted);
+    for (const row of rows) {
+      this.total += 1;
+      const error = this.verdict(row);
+      if (error) {
+        this.errors.add(row.header, row.cells, error);
+        continue;
+      }
+      if (!row.parsed.ok) continue;
+      this.valid += 1;
+      this.createdKeys.add(row.parsed.key);
+      this.batch.push({ key: row.parsed.key, data: row.parsed.data });
+      if (this.batch.length >= BULK_LIMITS.importBatchSize) await this.flushBatch();
+    }
+    heartbeat({ staged: this.total });
+  }
+
+  private verdict(row: PendingRow): string | undefined {
+    const parsed = row.parsed;
+    if (!parsed.ok) return parsed.error;
+    const where = `row ${row.line} of "${row.file}"`;
+    const first = this.seen.get(parsed.key);
+    if (first) return `Duplicate key "${parsed.key}": already used by ${first}`;
+    this.seen.set(parsed.key, where);
+    const type = this.dialect.objectType;
+    const exists = this.existing.exists(type, parsed.key);
+    if (parsed.expect === 'new' && exists) return `"${parsed.key}" already exists; use UPDATE to change it`;
+    if (parsed.expect === 'existing' && !exists) return `"${parsed.key}" does not exist; use ADD to create it`;
+    const missing = parsed.references.filter(
+      (ref) => !this.existing.exists(ref.type, ref.key) && !(ref.type === type && this.createdKeys.has(ref.key)),
+    );
+    if (missing.length > 0) {
+      return missing
+        .map(
+          (ref) =>
+            `Column "${ref.column}": ${ref.type} "${ref.key}" does not exist (nor is it created earlier in this import)`,
+        )
+        .join('; ');
+    }
+    return undefined;
+  }
+
+  async flushBatch(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const key = bulkBlobKeys.stagedBatch(this.input.tenantId, this.input.operationId, this.batches);
+    await this.deps.blobs.putBuffer(key, this.batch.map((row) => JSON.stringify(row)).join('\n'));
+    this.batches += 1;
+    this.batch.length = 0;
+  }
+
+  async finish(): Promise<StageImportResult> {
+    await this.flushBatch();
+    let errorsKey: string | undefined;
+    if (this.errors.size > 0) {
+      errorsKey = bulkBlobKeys.errors(this.input.tenantId, this.input.operationId);
+      await this.deps.blobs.putBuffer(errorsKey, this.errors.toCsv());
+    }
+    return {
+      outcome: 'staged',
+      total: this.total,
+      valid: this.valid,
+      failed: this.errors.size,
+      batches: this.batches,
+      ...(errorsKey ? { errorsKey } : {}),
+    };
+  }
+}
+
+export async function stageImport(
+  deps: { db: Database; blobs: BlobStore },
+  input: StageImportInput,
+): Promise<StageImportResult> {
+  const dialect = dialectFor(input.objectType);
+  if (!dialect) return { outcome: 'rejected', reason: `${input.objectType} cannot be imported from CSV` };
+  const stager = new ImportStager(deps, input, dialect);
+  try {
+    await forEachCsvSource(deps.blobs.localPath(input.uploadKey), input.fileName, (source) =>
+      stager.stageSource(source),
+    );
+    return await stager.finish();
+  } catch (error) {
+    if (error instanceof FileRejectedError) return { outcome: 'rejected', reason: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,266 @@
+import type { ObjectTypeDefinition } from '../catalog';
+import { booleanColumn, descriptionColumn, enumColumn, integerColumn, nameColumn, referenceColumn } from './common';
+
+/** Organisation structure: multimedia profiles, sites, desktop layouts, teams, user profiles and users. */
+
+const ACCESS_LEVELS = ['ALL', 'SPECIFIC', 'PROVISIONED_VALUE', 'NONE'] as const;
+
+export const ORGANISATION_TYPES: readonly ObjectTypeDefinition[] = [
+  {
+    id: 'multimedia-profiles',
+    label: 'Multimedia Profiles',
+    description: 'How many contacts of each channel an agent may handle at once.',
+    format: 'csv',
+    keyFields: ['name'],
+    columns: [
+      nameColumn({ example: 'Voice and Chat' }),
+      descriptionColumn(),
+      enumColumn('Type', 'blendingMode', true, ['BLENDED', 'BLENDED_REALTIME', 'EXCLUSIVE'], 'Blending mode.'),
+      integerColumn('Voice', 'telephony', true, 'Simultaneous calls (0 or 1).', { min: 0, max: 1 }),
+      integerColumn('Chat', 'chat', true, 'Simultaneous chats (0 to 5).', { min: 0, max: 5 }),
+      integerColumn('Email', 'email', true, 'Simultaneous emails (0 to 5).', { min: 0, max: 5 }),
+      integerColumn('Social', 'social', true, 'Simultaneous social messages (0 to 5).', { min: 0, max: 5 }),
+    ],
+  },
+  {
+    id: 'sites',
+    label: 'Sites',
+    description: 'Physical or logical contact-center locations that group teams.',
+    format: 'csv',
+    keyFields: ['name'],
+    columns: [
+      nameColumn({
+        pattern: '^[a-zA-Z0-9_\\-\\s]+$',
+        patternHint: 'letters, digits, spaces, _ and -',
+        example: 'Main',
+      }),
+      referenceColumn('Multimedia Profile', 'multimediaProfile', 'multimedia-profiles', {
+        required: true,
+        description: 'Default multimedia profile of the site.',
+        example: 'Voice and Chat',
+      }),
+    ],
+  },
+  {
+    id: 'desktop-layouts',
+    label: 'Desktop Layouts',
+    description: 'Agent Desktop layouts (JSON); assigned to teams from the team side.',
+    format: 'csv',
+    keyFields: ['name'],
+    columns: [
+      nameColumn({ maxLength: 255, example: 'Sales Layout' }),
+      descriptionColumn(),
+      {
+        header: 'JSON File Name',
+        field: 'jsonFileName',
+        kind: 'string',
+        required: true,
+        maxLength: 255,
+        pattern: '^[^/\\\\]+\\.(json|JSON)$',
+        patternHint: 'a file name ending in .json',
+        description: 'File name the layout is shown under.',
+        example: 'sales-layout.json',
+      },
+      {
+        header: 'Layout JSON',
+        field: 'jsonFileContent',
+        kind: 'json',
+        required: true,
+        description: 'The layout document itself, as JSON text in the cell.',
+        example: '{"version":"0.0.6","appTitle":"Sales"}',
+      },
+      booleanColumn('Global', 'global', 'Whether the layout is the tenant-wide default.'),
+    ],
+  },
+  {
+    id: 'teams',
+    label: 'Teams',
+    description: 'Groups of agents (AGENT) or a capacity-based destination number (CAPACITY) within a site.',
+    format: 'csv',
+    keyFields: ['site', 'name'],
+    columns: [
+      nameColumn({
+        pattern: '^[^/,|@]+$',
+        patternHint: 'any characters except / , | and @',
+        description: 'Team name, unique within its site; the key is Site/Name.',
+        example: 'Tier 1',
+      }),
+      referenceColumn('Site', 'site', 'sites', {
+        required: true,
+        description: 'Site of the team; immutable, part of the key.',
+        example: 'Main',
+      }),
+      enumColumn('Type', 'teamType', true, ['AGENT', 'CAPACITY'], 'Team type; immutable.'),
+      referenceColumn('Multimedia Profile', 'multimediaProfile', 'multimedia-profiles', {
+        description: 'Multimedia profile of the team (AGENT teams only).',
+        example: 'Voice and Chat',
+      }),
+      referenceColumn('Skill Profile', 'skillProfile', 'skill-profiles', {
+        description: 'Skill profile of the team (AGENT teams only).',
+        example: 'Billing Experts',
+      }),
+      {
+        header: 'DN',
+        field: 'dialedNumber',
+        kind: 'phone',
+        required: false,
+        maxLength: 40,
+        description: 'Dial number of a CAPACITY team.',
+        example: '+14085550123',
+      },
+      integerColumn('Capacity', 'capacity', false, 'Maximum simultaneous contacts of a CAPACITY team.', { min: 1 }),
+      referenceColumn('Desktop Layout', 'desktopLayout', 'desktop-layouts', {
+        description: 'Desktop layout used by the team.',
+        example: 'Sales Layout',
+      }),
+    ],
+    rules: [
+      { kind: 'requires', when: { field: 'teamType', in: ['CAPACITY'] }, fields: ['dialedNumber', 'capacity'] },
+      { kind: 'forbids', when: { field: 'teamType', in: ['CAPACITY'] }, fields: ['multimediaProfile', 'skillProfile'] },
+      { kind: 'forbids', when: { field: 'teamType', in: ['AGENT'] }, fields: ['capacity'] },
+    ],
+  },
+  {
+    id: 'user-profiles',
+    label: 'User Profiles',
+    description: 'What a user may see and do in the administration and supervisor tools.',
+    format: 'csv',
+    keyFields: ['name'],
+    columns: [
+      nameColumn({
+        pattern: '^[a-zA-Z0-9,_\\-\\s]*$',
+        patternHint: 'letters, digits, spaces, commas, _ and -',
+        example: 'Supervisors',
+      }),
+      descriptionColumn(),
+      enumColumn(
+        'Profile Type',
+        'profileType',
+        true,
+        [
+          'ADMINISTRATOR',
+          'ADMINISTRATOR_ONLY',
+          'SUPERVISOR',
+          'PREMIUM_AGENT',
+          'STANDARD_AGENT',
+          'ANALYZER_ADMINISTRATOR',
+          'ANALYZER_SUPERVISOR',
+          'ANALYZER_USER',
+        ],
+        'Kind of user the profile is for.',
+      ),
+      enumColumn('Permission Access', 'permissionAccessLevel', false, ACCESS_LEVELS, 'Which modules are granted.'),
+      {
+        header: 'Permissions',
+        field: 'permissions',
+        kind: 'items',
+        required: false,
+        description: 'Granted permissions when Permission Access is SPECIFIC.',
+        example: 'Entry Points=EDIT|Queues=VIEW',
+        item: {
+          format: '{name}={access}',
+          syntax: 'PERMISSION=ACCESS',
+          example: 'Entry Points=EDIT',
+          unique: 'name',
+          fields: [
+            { field: 'name', kind: 'string', required: true, maxLength: 80, description: 'Permission name.' },
+            {
+              field: 'access',
+              kind: 'enum',
+              required: true,
+              values: ['EDIT', 'VIEW', 'NONE', 'ENABLED', 'DISABLED'],
+              description: 'Access granted.',
+            },
+          ],
+        },
+      },
+      enumColumn('Resource Access', 'resourceAccessLevel', false, ACCESS_LEVELS, 'Which resources are visible.'),
+      {
+        header: 'Resource Collections',
+        field: 'resourceCollections',
+        kind: 'string',
+        required: false,
+        multi: true,
+        maxLength: 80,
+        description: 'Visible resource collections when Resource Access is SPECIFIC.',
+        example: 'East Coast|West Coast',
+      },
+    ],
+    rules: [
+      { kind: 'requires', when: { field: 'permissionAccessLevel', in: ['SPECIFIC'] }, fields: ['permissions'] },
+      { kind: 'requires', when: { field: 'resourceAccessLevel', in: ['SPECIFIC'] }, fields: ['resourceCollections'] },
+    ],
+  },
+  {
+    id: 'users',
+    label: 'Users',
+    description: 'Contact Center attributes of existing Control Hub users (users are updated, never created here).',
+    format: 'csv',
+    keyFields: ['email'],
+    columns: [
+      {
+        header: 'Email',
+        field: 'email',
+        kind: 'email',
+        required: true,
+        description: 'Email of an existing user; the key (compared in lower case).',
+        example: 'agent1@example.com',
+      },
+      referenceColumn('User Profile', 'userProfile', 'user-profiles', {
+        required: true,
+        description: 'User profile of the user.',
+        example: 'Supervisors',
+      }),
+      {
+        ...booleanColumn(
+          'Contact Center Enabled',
+          'contactCenterEnabled',
+          'Whether the user is a Contact Center user.',
+          ['On', 'Off'],
+        ),
+        required: true,
+      },
+      referenceColumn('Site', 'site', 'sites', { description: 'Site of the agent.', example: 'Main' }),
+      referenceColumn('Teams', 'teams', 'teams', {
+        multi: true,
+        description: 'Teams of the agent as Site/Team keys (AGENT teams only).',
+        example: 'Main/Tier 1|Main/Tier 2',
+      }),
+      referenceColumn('Skill Profile', 'skillProfile', 'skill-profiles', {
+        description: 'Skill profile overriding the team-level one.',
+        example: 'Billing Experts',
+      }),
+      referenceColumn('Desktop Profile', 'desktopProfile', 'desktop-profiles', {
+        aliases: ['Agent Profile'],
+        description: 'Desktop profile (formerly agent profile) of the agent.',
+        example: 'Default Agent',
+      }),
+      referenceColumn('Multimedia Profile', 'multimediaProfile', 'multimedia-profiles', {
+        description: 'Multimedia profile overriding the site and team ones.',
+        example: 'Voice and Chat',
+      }),
+      {
+        header: 'External Id',
+        field: 'externalId',
+        kind: 'string',
+        required: false,
+        maxLength: 255,
+        description: 'Identifier in another system, e.g. an employee number.',
+        example: 'E-1001',
+      },
+      {
+        header: 'Default DN',
+        field: 'defaultDialedNumber',
+        kind: 'phone',
+        required: false,
+        maxLength: 40,
+        description: 'Number the agent signs in with by default.',
+        example: '+14085550199',
+      },
+    ],
+    rules: [
+      { kind: 'requires', when: { field: 'site' }, fields: ['desktopProfile'] },
+      { kind: 'requires', when: { field: 'teams' }, fields: ['desktopProfile'] },
+    ],
+  },
+];
