@@ -2,7 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { apiKeyModel, tenantModel } from './tenants';
 import { pingModel } from './pings';
 import { bulkOperationModel } from './bulk-operations';
-import { configObjectModel } from './config-objects';
+import { configObjectModels } from './config-objects';
 import { audioFileModel } from './audio-files';
 
 export interface Database {
@@ -11,7 +11,8 @@ export interface Database {
   apiKeys: ReturnType<typeof apiKeyModel>;
   pings: ReturnType<typeof pingModel>;
   bulkOperations: ReturnType<typeof bulkOperationModel>;
-  configObjects: ReturnType<typeof configObjectModel>;
+  /** The collection of one configuration object type. */
+  configObjects: ReturnType<typeof configObjectModels>;
   audioFiles: ReturnType<typeof audioFileModel>;
   close(): Promise<void>;
 }
@@ -30,11 +31,12 @@ export async function connectDatabase(uri: string): Promise<Database> {
     apiKeys: apiKeyModel(connection),
     pings: pingModel(connection),
     bulkOperations: bulkOperationModel(connection),
-    configObjects: configObjectModel(connection),
+    configObjects: configObjectModels(connection),
     audioFiles: audioFileModel(connection),
     close: () => connection.close(),
   };
-  await Promise.all(Object.values(connection.models).map((model) => model.init()));
+  // Sequentially: FerretDB's SQLite backend has answered SQLITE_BUSY to parallel collection creation.
+  for (const model of Object.values(connection.models)) await model.init();
   return db;
 }
 

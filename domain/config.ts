@@ -31,6 +31,7 @@ export const configSchema = z.object({
   CCFLOW_EMBEDDED_MONGO_PORT: z.coerce.number().int().min(1).max(65535).default(27027),
   CCFLOW_BULK_RETENTION: duration('CCFLOW_BULK_RETENTION').default('365d'),
   CCFLOW_BULK_PURGE_EVERY: duration('CCFLOW_BULK_PURGE_EVERY').default('1d'),
+  CCFLOW_BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   CCFLOW_MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

@@ -9,6 +9,7 @@ import {
 import type { Activities } from '../activities';
 import {
   type BulkWorkflowInput,
+  bulkWorkflowInputSchema,
   CANCELLED_REASON,
   cancelOperationSignal,
   type OperationState,
@@ -46,7 +47,12 @@ function describeFailure(error: unknown): string {
  * write nothing) → write the valid rows batch by batch → finish; progress and cancellation are checked between
  * batches. Export: one streaming activity. The read model is written after every step with a growing version.
  */
-export async function bulkOperation(input: BulkWorkflowInput): Promise<OperationState> {
+export async function bulkOperation(rawInput: BulkWorkflowInput): Promise<OperationState> {
+  const parsed = bulkWorkflowInputSchema.safeParse(rawInput);
+  // A ZodError would fail the workflow task and retry forever; bad input is a non-retryable workflow failure.
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(`invalid bulk input: ${parsed.error.message}`, 'InvalidInput');
+  const input = parsed.data;
   const state: OperationState = { status: 'new', counts: { total: 0, succeeded: 0, failed: 0 }, processed: 0 };
   let version = 0;
   let cancelRequested = false;
@@ -127,7 +133,14 @@ export async function bulkOperation(input: BulkWorkflowInput): Promise<Operation
     } else {
       const uploadKey = input.uploadKey;
       await runImport(
-        () => stageImport({ ...ids, objectType: input.objectType, uploadKey, fileName: input.fileName }),
+        () =>
+          stageImport({
+            ...ids,
+            objectType: input.objectType,
+            uploadKey,
+            fileName: input.fileName,
+            ...(input.batchSize ? { batchSize: input.batchSize } : {}),
+          }),
         (batch) => applyImportBatch({ ...ids, objectType: input.objectType, batch }),
       );
     }

@@ -1,6 +1,5 @@
-import type { AnyBulkWriteOperation } from 'mongoose';
 import type { Database } from '../../db/connection';
-import type { ConfigObjectDoc } from '../../db/config-objects';
+import { configObjectId, type ConfigObjectDoc } from '../../db/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
 import { dialectFor, sameData } from '../../domain/bulk/dialect';
 import type { ConfigData } from '../../domain/bulk/rows';
@@ -22,57 +21,83 @@ export interface ApplyBatchResult {
   unchanged: number;
 }
 
-async function readStagedBatch(blobs: BlobStore, key: string): Promise<StagedRow[]> {
+/** The documents one batch writes, decided once and kept, so that every retry writes exactly the same thing. */
+interface BatchPlan {
+  result: ApplyBatchResult;
+  documents: (Omit<ConfigObjectDoc, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string })[];
+}
+
+async function readBlob(blobs: BlobStore, key: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of blobs.get(key)) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as StagedRow);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyBatchInput): Promise<BatchPlan> {
+  const dialect = dialectFor(input.objectType);
+  if (!dialect) throw new Error(`no import dialect for ${input.objectType}`);
+  const text = await readBlob(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
+  const rows = text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as StagedRow);
+  const ids = rows.map((row) => configObjectId(input.tenantId, row.key));
+  const stored = await deps.db
+    .configObjects(input.objectType)
+    .find({ _id: { $in: ids } })
+    .lean<ConfigObjectDoc[]>();
+  const byId = new Map(stored.map((doc) => [doc._id, doc]));
+  const now = new Date().toISOString();
+  const plan: BatchPlan = { result: { rows: rows.length, created: 0, updated: 0, unchanged: 0 }, documents: [] };
+  for (const row of rows) {
+    const _id = configObjectId(input.tenantId, row.key);
+    const existing = byId.get(_id);
+    const previous = existing?.data as ConfigData | undefined;
+    const data = dialect.merge(previous, row.data);
+    if (existing && sameData(previous, data)) {
+      plan.result.unchanged += 1;
+      continue;
+    }
+    if (existing) plan.result.updated += 1;
+    else plan.result.created += 1;
+    plan.documents.push({
+      _id,
+      tenantId: input.tenantId,
+      key: row.key,
+      data,
+      version: (existing?.version ?? 0) + 1,
+      lastOperationId: input.operationId,
+      createdAt: existing ? existing.createdAt.toISOString() : now,
+      updatedAt: now,
+    });
+  }
+  return plan;
 }
 
 /**
- * Writes one staged batch: reads the stored objects of the batch's keys, merges, and upserts only what changed, in
- * one bulkWrite. Idempotent (a retry after a partial write finds those rows unchanged), so each row is written once
- * and importing the same file twice changes nothing.
+ * Writes one staged batch of an import. The plan (merged documents with their next version) is computed from the
+ * stored objects once and saved next to the batch; the write is then `deleteMany(_id ∈ batch)` + `insertMany`:
+ * two statements per batch. A retry after a crash reuses the saved plan, so each row is written exactly once with
+ * one version increment, and importing the same file twice writes nothing (unchanged rows are not in the plan).
+ * This shape exists because FerretDB's SQLite backend scans the collection for every filtered write: 1000 upserts
+ * would mean 1000 scans.
  */
 export async function applyImportBatch(
   deps: { db: Database; blobs: BlobStore },
   input: ApplyBatchInput,
 ): Promise<ApplyBatchResult> {
-  const dialect = dialectFor(input.objectType);
-  if (!dialect) throw new Error(`no import dialect for ${input.objectType}`);
-  const rows = await readStagedBatch(
-    deps.blobs,
-    bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch),
-  );
-  const stored = await deps.db.configObjects
-    .find({ tenantId: input.tenantId, type: input.objectType, key: { $in: rows.map((row) => row.key) } })
-    .lean<ConfigObjectDoc[]>();
-  const byKey = new Map(stored.map((doc) => [doc.key, doc]));
-  const now = new Date();
-  const writes: AnyBulkWriteOperation[] = [];
-  const result: ApplyBatchResult = { rows: rows.length, created: 0, updated: 0, unchanged: 0 };
-  for (const row of rows) {
-    const existing = byKey.get(row.key);
-    const previous = existing?.data as ConfigData | undefined;
-    const data = dialect.merge(previous, row.data);
-    if (existing && sameData(previous, data)) {
-      result.unchanged += 1;
-      continue;
-    }
-    if (existing) result.updated += 1;
-    else result.created += 1;
-    writes.push({
-      updateOne: {
-        filter: { tenantId: input.tenantId, type: input.objectType, key: row.key },
-        update: {
-          $set: { data, updatedAt: now, lastOperationId: input.operationId },
-          $inc: { version: 1 },
-          $setOnInsert: { createdAt: now },
-        },
-        upsert: true,
-      },
-    });
+  const planKey = `${bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch)}.plan.json`;
+  let plan: BatchPlan;
+  if (await deps.blobs.exists(planKey)) {
+    plan = JSON.parse(await readBlob(deps.blobs, planKey)) as BatchPlan;
+  } else {
+    plan = await planBatch(deps, input);
+    await deps.blobs.putBuffer(planKey, JSON.stringify(plan));
   }
-  if (writes.length > 0) await deps.db.configObjects.bulkWrite(writes, { ordered: false });
-  return result;
+  if (plan.documents.length > 0) {
+    const model = deps.db.configObjects(input.objectType);
+    await model.deleteMany({ _id: { $in: plan.documents.map((doc) => doc._id) } });
+    await model.insertMany(
+      plan.documents.map((doc) => ({ ...doc, createdAt: new Date(doc.createdAt), updatedAt: new Date(doc.updatedAt) })),
+      { ordered: false, lean: true },
+    );
+  }
+  return plan.result;
 }

@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { BULK_LIMITS } from '../../domain/bulk/operation';
@@ -64,11 +64,9 @@ function utf8TextGuard(fileName: string): Transform {
 }
 
 async function* csvRecords(input: Readable, fileName: string): AsyncIterable<CsvRecord> {
-  const parser = input
-    .pipe(utf8TextGuard(fileName))
-    .pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
-  // A guard error would otherwise leave the parser waiting forever.
-  input.on('error', (error) => parser.destroy(error));
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  // pipeline (not .pipe) destroys every stage with the first error, so the iteration below ends with it.
+  pipeline(input, utf8TextGuard(fileName), parser, () => undefined);
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       yield { line: item.info.lines, cells: item.record };

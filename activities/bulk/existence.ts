@@ -1,4 +1,5 @@
 import type { Database } from '../../db/connection';
+import { configObjectId } from '../../db/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
 
 /** Which keys of which types exist for a tenant; caches answers, asks the database once per batch of unknown keys. */
@@ -35,7 +36,10 @@ export class ExistenceIndex {
               (doc) => doc.name,
             )
           : (
-              await this.db.configObjects.find({ tenantId: this.tenantId, type, key: { $in: list } }, { key: 1 }).lean()
+              await this.db
+                .configObjects(type)
+                .find({ _id: { $in: list.map((key) => configObjectId(this.tenantId, key)) } }, { key: 1 })
+                .lean()
             ).map((doc) => doc.key);
       const map = this.typeMap(type);
       for (const key of list) map.set(key, false);

@@ -64,10 +64,11 @@ export async function exportObjects(
   input: ExportInput,
 ): Promise<ExportResult> {
   const spec = csvSpec(input.objectType);
-  const filter = { tenantId: input.tenantId, type: input.objectType };
-  const count = await deps.db.configObjects.countDocuments(filter);
+  const model = deps.db.configObjects(spec.id);
+  const filter = { tenantId: input.tenantId };
+  const count = await model.countDocuments(filter);
   const header = templateHeader(spec);
-  const cursor = deps.db.configObjects.find(filter).sort({ key: 1 }).lean<ConfigObjectDoc[]>().cursor();
+  const cursor = model.find(filter).sort({ _id: 1 }).lean<ConfigObjectDoc[]>().cursor();
   let exported = 0;
   async function* records(limit: number): AsyncIterable<string[]> {
     for (let n = 0; n < limit; n += 1) {

@@ -15,6 +15,7 @@ export interface StageImportInput {
   objectType: ObjectTypeId;
   uploadKey: string;
   fileName: string;
+  batchSize?: number;
 }
 
 export type StageImportResult =
@@ -123,7 +124,7 @@ class ImportStager {
       this.valid += 1;
       this.createdKeys.add(row.parsed.key);
       this.batch.push({ key: row.parsed.key, data: row.parsed.data });
-      if (this.batch.length >= BULK_LIMITS.importBatchSize) await this.flushBatch();
+      if (this.batch.length >= (this.input.batchSize ?? BULK_LIMITS.importBatchSize)) await this.flushBatch();
     }
     heartbeat({ staged: this.total });
   }

@@ -108,7 +108,7 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
   /** Starts the workflow, then records the `new` operation unless the workflow already wrote a newer state. */
   async function launch(input: BulkWorkflowInput): Promise<BulkOperationDoc> {
     await startBulkOperation(temporal, prefix, input, hasEnded);
-    const { tenantId, operationId, submittedAt, ...rest } = input;
+    const { tenantId, operationId, submittedAt, batchSize: _batchSize, ...rest } = input;
     await db.bulkOperations.updateOne(
       { _id: operationId },
       {
@@ -199,6 +199,7 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
             dryRun: parsed.data.dryRun === 'true',
             submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
             submittedAt: new Date().toISOString(),
+            batchSize: config.CCFLOW_BULK_BATCH_SIZE,
             ...(kind === 'import' && file ? { uploadKey: file.key } : {}),
           });
           res.status(202).location(`/v1/bulk/operations/${operationId}`).json(operationView(doc));
@@ -349,6 +350,7 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
             submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
             submittedAt: new Date().toISOString(),
             retryOf: original._id,
+            batchSize: config.CCFLOW_BULK_BATCH_SIZE,
             ...(uploadKey ? { uploadKey } : {}),
           });
           res.status(202).location(`/v1/bulk/operations/${operationId}`).json(operationView(doc));

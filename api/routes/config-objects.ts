@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConfigObjectDoc } from '../../db/config-objects';
+import { configObjectId, type ConfigObjectDoc } from '../../db/config-objects';
 import { findObjectType } from '../../domain/bulk/catalog';
 import { ProblemError } from '../../domain/errors';
 import type { ApiDeps } from '../context';
@@ -35,8 +35,8 @@ function csvType(type: string) {
   return spec;
 }
 
-const configView = (doc: ConfigObjectDoc) => ({
-  type: doc.type,
+const configView = (type: string) => (doc: ConfigObjectDoc) => ({
+  type,
   key: doc.key,
   data: doc.data as Record<string, unknown>,
   version: doc.version,
@@ -63,17 +63,18 @@ export function configObjectRoutes({ db, blobs }: ApiDeps) {
       },
       async handler({ res, params, query, tenant }) {
         const spec = csvType(params.type);
-        const filter: Record<string, unknown> = { tenantId: tenant.id, type: spec.id };
-        if (query.cursor) filter.key = { $gt: query.cursor };
-        const docs = await db.configObjects
+        const filter: Record<string, unknown> = { tenantId: tenant.id };
+        if (query.cursor) filter._id = { $gt: configObjectId(tenant.id, query.cursor) };
+        const docs = await db
+          .configObjects(spec.id)
           .find(filter)
-          .sort({ key: 1 })
+          .sort({ _id: 1 })
           .limit(query.limit + 1)
           .lean<ConfigObjectDoc[]>();
         const page = docs.slice(0, query.limit);
         const last = page[page.length - 1];
         res.json({
-          items: page.map(configView),
+          items: page.map(configView(spec.id)),
           ...(docs.length > query.limit && last ? { nextCursor: last.key } : {}),
         });
       },
@@ -88,11 +89,12 @@ export function configObjectRoutes({ db, blobs }: ApiDeps) {
       responses: { 200: { description: 'The object', schema: configObjectSchema } },
       async handler({ res, params, tenant }) {
         const spec = csvType(params.type);
-        const doc = await db.configObjects
-          .findOne({ tenantId: tenant.id, type: spec.id, key: params.key })
+        const doc = await db
+          .configObjects(spec.id)
+          .findOne({ _id: configObjectId(tenant.id, params.key) })
           .lean<ConfigObjectDoc>();
         if (!doc) throw new ProblemError('notFound', `${spec.label} "${params.key}" not found`);
-        res.json(configView(doc));
+        res.json(configView(spec.id)(doc));
       },
     }),
     defineRoute({

@@ -37,8 +37,10 @@ export const bulkWorkflowInputSchema = z.object({
   submittedAt: z.iso.datetime(),
   uploadKey: z.string().optional(),
   retryOf: z.uuid().optional(),
+  /** Rows per write batch: the unit of progress, heartbeat and cancellation. */
+  batchSize: z.number().int().min(1).max(5000).default(BULK_LIMITS.importBatchSize),
 });
-export type BulkWorkflowInput = z.infer<typeof bulkWorkflowInputSchema>;
+export type BulkWorkflowInput = z.input<typeof bulkWorkflowInputSchema>;
 
 export const countsSchema = z.object({
   total: z.number().int().min(0),
