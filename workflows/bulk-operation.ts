@@ -19,14 +19,19 @@ import {
 import { StatusAttribute } from '../domain/search-attributes';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 };
+// Heartbeat timeouts bound how long an activity lost with a crashed worker waits before it is retried elsewhere.
 const { stageImport, stageAudioImport, exportObjects } = proxyActivities<Activities>({
   startToCloseTimeout: '30m',
-  heartbeatTimeout: '2m',
+  heartbeatTimeout: '30s',
   retry,
 });
-const { applyImportBatch, applyAudioBatch, saveOperationState, deleteStagedBatches } = proxyActivities<Activities>({
+const { applyImportBatch, applyAudioBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
-  heartbeatTimeout: '2m',
+  heartbeatTimeout: '30s',
+  retry,
+});
+const { saveOperationState, deleteStagedBatches } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
   retry,
 });
 

@@ -1,3 +1,4 @@
+import { heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
 import { configObjectId, type ConfigObjectDoc } from '../../db/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
@@ -91,6 +92,7 @@ export async function applyImportBatch(
     plan = await planBatch(deps, input);
     await deps.blobs.putBuffer(planKey, JSON.stringify(plan));
   }
+  heartbeat({ batch: input.batch, planned: plan.documents.length });
   if (plan.documents.length > 0) {
     const model = deps.db.configObjects(input.objectType);
     await model.deleteMany({ _id: { $in: plan.documents.map((doc) => doc._id) } });

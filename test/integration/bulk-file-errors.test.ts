@@ -1,21 +1,9 @@
 /** Every file-level error rejects the whole operation before anything is written, naming the problem. */
-import yazl from 'yazl';
+import { zipOf } from '../support/zip';
 import { csv, runImport, submitImport } from '../support/bulk';
 import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
 
 const HEADER = ['Name', 'Description', 'Type'];
-
-function zipOf(files: Record<string, string | Buffer>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name);
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
-}
 
 /** yazl refuses to write "../" names, so write "up/" and patch both copies of the name (same length). */
 function withTraversalName(zip: Buffer): Buffer {

@@ -1,21 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { exited, spawnWorker } from '../support/processes';
 import { eventually, startTestStack, type TestStack } from '../support/stack';
-
-const repoRoot = path.resolve(__dirname, '../..');
-
-function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'worker/main.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
-}
-
-async function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise((resolve) => child.once('exit', resolve));
-}
 
 describe('durability: the worker process is killed while the first-path workflow runs', () => {
   let stack: TestStack;

@@ -1,0 +1,55 @@
+import type { ChildProcess } from 'node:child_process';
+import { csv, submitImport, waitForOperation, type OperationBody } from '../support/bulk';
+import { exited, spawnWorker } from '../support/processes';
+import { eventually, startTestStack, type TestStack } from '../support/stack';
+
+describe('durability: the worker process dies in the middle of a 5000-row import', () => {
+  let stack: TestStack;
+  let worker: ChildProcess | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack({ workers: false, env: { CCFLOW_BULK_BATCH_SIZE: '250' } });
+  });
+  afterAll(async () => {
+    worker?.kill('SIGKILL');
+    await stack.stop();
+  });
+
+  it('completes after a restart with every row written exactly once and correct counts', async () => {
+    worker = spawnWorker(stack.env);
+    const rows = Array.from({ length: 5000 }, (_, i) => [`Row ${i + 1}`, `description ${i + 1}`, 'WRAP_UP_CODE']);
+    const res = await submitImport(
+      stack,
+      stack.tenant,
+      'work-types',
+      csv(['Name', 'Description', 'Type'], rows),
+      'big.csv',
+    );
+    expect(res.status).toBe(202);
+    const id = res.body.id as string;
+
+    const midway = await eventually(
+      async () => {
+        const op = (await stack.http.get(`/v1/bulk/operations/${id}`).set(stack.tenant.auth)).body as OperationBody;
+        return op.progress.processed >= 500 && op.progress.processed < 5000 ? op : undefined;
+      },
+      120000,
+      'the import to be midway',
+    );
+    worker.kill('SIGKILL');
+    await exited(worker);
+    const atKill = await stack.db.configObjects('work-types').countDocuments({ tenantId: stack.tenant.id });
+    expect(atKill).toBeGreaterThanOrEqual(midway.progress.processed);
+    expect(atKill).toBeLessThan(5000);
+
+    worker = spawnWorker(stack.env);
+    const ended = await waitForOperation(stack, stack.tenant, id, 180000);
+    expect(ended).toMatchObject({ status: 'completed', counts: { total: 5000, succeeded: 5000, failed: 0 } });
+    expect(ended.progress).toEqual({ processed: 5000, total: 5000, percent: 100 });
+    const model = stack.db.configObjects('work-types');
+    expect(await model.countDocuments({ tenantId: stack.tenant.id })).toBe(5000);
+    // Exactly once: every object was written in one version, whatever batch was interrupted.
+    expect(await model.countDocuments({ tenantId: stack.tenant.id, version: 1 })).toBe(5000);
+    const sample = await model.findOne({ tenantId: stack.tenant.id, key: 'Row 4321' }).lean();
+    expect(sample?.data).toEqual({ name: 'Row 4321', description: 'description 4321', workTypeCode: 'WRAP_UP_CODE' });
+  });
+});
