@@ -11,10 +11,23 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-function supervise(name: string, binary: string, args: string[], logFile: string | undefined): RunningService {
-  const stdio = logFile ? fs.openSync(logFile, 'a') : 'ignore';
-  // detached: own process group, so Ctrl-C in the terminal reaches only the supervisor, which stops children in order.
-  const child = spawn(binary, args, { stdio: ['ignore', stdio, stdio], detached: true });
+/**
+ * Starts a child in its own process group (so Ctrl-C in the terminal reaches only the supervisor, which stops
+ * children in order); stop() sends SIGTERM, then SIGKILL after `graceMs`.
+ */
+export function supervise(
+  name: string,
+  binary: string,
+  args: string[],
+  options: { logFile?: string; cwd?: string; env?: NodeJS.ProcessEnv; graceMs?: number } = {},
+): RunningService {
+  const stdio = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(binary, args, {
+    stdio: ['ignore', stdio, stdio],
+    detached: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
   let exited = child.exitCode !== null;
   const exitPromise = new Promise<void>((resolve) =>
     child.once('exit', () => {
@@ -28,7 +41,7 @@ function supervise(name: string, binary: string, args: string[], logFile: string
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => !exited && child.kill('SIGKILL'), 10000);
+      const timer = setTimeout(() => !exited && child.kill('SIGKILL'), options.graceMs ?? 10000);
       await exitPromise;
       clearTimeout(timer);
     },
@@ -50,7 +63,7 @@ export async function startTemporal(opts: TemporalOptions): Promise<RunningServi
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
-  const service = supervise('temporal', opts.binary, args, opts.logFile);
+  const service = supervise('temporal', opts.binary, args, { logFile: opts.logFile });
   await waitForPort(opts.port, 60000, () => service.process.exitCode === null);
   return service;
 }
@@ -73,7 +86,7 @@ export async function startFerretDb(opts: FerretDbOptions): Promise<RunningServi
     '--telemetry=disable',
     '--log-level=warn',
   ];
-  const service = supervise('ferretdb', opts.binary, args, opts.logFile);
+  const service = supervise('ferretdb', opts.binary, args, { logFile: opts.logFile });
   await waitForPort(opts.port, 30000, () => service.process.exitCode === null);
   return service;
 }

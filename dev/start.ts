@@ -3,7 +3,6 @@
  * server and FerretDB, then the worker and the API as child processes; waits until all are ready; prints where
  * everything is; stops everything in order on Ctrl-C.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -12,39 +11,21 @@ import { type Config, ConfigError, parseConfig } from '../domain/config';
 import { taskQueue } from '../domain/ids';
 import { ensureBinaries } from './install';
 import { dataDir as resolveDataDir, repoRoot } from './paths';
-import { type RunningService, startFerretDb, startTemporal } from './services';
+import { type RunningService, startFerretDb, startTemporal, supervise } from './services';
 import { ensureDevAdminKey, ensureDevTenant } from './dev-tenant';
 
 const say = (message: string): void => {
   process.stdout.write(`[ccflow] ${message}\n`);
 };
 
+/** The worker and the API run as `node --import tsx <entry>` children (TypeScript without a build step). */
 function startNodeChild(name: string, entry: string, env: NodeJS.ProcessEnv, logFile: string): RunningService {
-  const out = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
+  return supervise(name, process.execPath, ['--import', 'tsx', path.join(repoRoot, entry)], {
+    logFile,
     cwd: repoRoot,
     env,
-    stdio: ['ignore', out, out],
-    detached: true,
+    graceMs: 15000,
   });
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  return {
-    name,
-    process: child,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => !exited && child.kill('SIGKILL'), 15000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
 }
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, alive: () => boolean) {

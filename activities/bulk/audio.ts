@@ -13,7 +13,7 @@ import {
 } from '../../domain/bulk/wav';
 import type { BlobStore } from '../../storage/blob-store';
 import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../../storage/zip-reader';
-import { isZipFile } from './csv-sources';
+import { isArchiverNoise, isZipFile } from './csv-sources';
 
 /**
  * Audio prompts arrive as a ZIP (≤ 50 MB). Digital silence deflates about 1000:1, exactly like a zero-filled bomb,
@@ -41,9 +41,6 @@ interface StagedAudio {
   entry: string;
   name: string;
 }
-
-const isArchiverNoise = (name: string): boolean =>
-  name.startsWith('__MACOSX/') || name.split('/').some((part) => part === '.DS_Store' || part === 'Thumbs.db');
 
 async function firstBytes(stream: Readable, count: number): Promise<Buffer> {
   const chunks: Buffer[] = [];

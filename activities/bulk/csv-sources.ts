@@ -38,7 +38,7 @@ export async function isZipFile(path: string): Promise<boolean> {
 }
 
 /** Metadata that archivers add and nobody means to import. */
-const isArchiverNoise = (name: string): boolean =>
+export const isArchiverNoise = (name: string): boolean =>
   name.startsWith('__MACOSX/') || name.split('/').some((part) => part === '.DS_Store' || part === 'Thumbs.db');
 
 /**
