@@ -2,7 +2,8 @@ import { heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
 import { configObjectId, type ConfigObjectDoc } from '../../db/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
-import { dialectFor, sameData } from '../../domain/bulk/dialect';
+import { sameData } from '../../domain/bulk/dialect';
+import { dialectFor } from '../../domain/bulk/dialects';
 import type { ConfigData } from '../../domain/bulk/rows';
 import { bulkBlobKeys } from '../../domain/bulk/operation';
 import type { BlobStore } from '../../storage/blob-store';
@@ -20,12 +21,56 @@ export interface ApplyBatchResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** Side objects (DialectRow.alsoCreate) created because they were absent. */
+  alsoCreated?: number;
 }
+
+type PlannedDoc = Omit<ConfigObjectDoc, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
 
 /** The documents one batch writes, decided once and kept, so that every retry writes exactly the same thing. */
 interface BatchPlan {
   result: ApplyBatchResult;
-  documents: (Omit<ConfigObjectDoc, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string })[];
+  documents: PlannedDoc[];
+  /** Absent side objects to create, grouped by type (one deleteMany + insertMany per type). */
+  sideDocuments?: { type: ObjectTypeId; documents: PlannedDoc[] }[];
+}
+
+/** Side objects of a batch that do not exist yet, first occurrence of each key winning; one find per type. */
+async function planSideObjects(
+  db: Database,
+  input: ApplyBatchInput,
+  rows: StagedRow[],
+  now: string,
+): Promise<{ type: ObjectTypeId; documents: PlannedDoc[] }[]> {
+  const byType = new Map<ObjectTypeId, Map<string, ConfigData>>();
+  for (const side of rows.flatMap((row) => row.alsoCreate ?? [])) {
+    const wanted = byType.get(side.type) ?? new Map<string, ConfigData>();
+    if (!wanted.has(side.key)) wanted.set(side.key, side.data);
+    byType.set(side.type, wanted);
+  }
+  const groups: { type: ObjectTypeId; documents: PlannedDoc[] }[] = [];
+  for (const [type, wanted] of byType) {
+    const ids = [...wanted.keys()].map((key) => configObjectId(input.tenantId, key));
+    const found = await db
+      .configObjects(type)
+      .find({ _id: { $in: ids } }, { _id: 1 })
+      .lean<{ _id: string }[]>();
+    const present = new Set(found.map((doc) => doc._id));
+    const documents = [...wanted]
+      .filter(([key]) => !present.has(configObjectId(input.tenantId, key)))
+      .map(([key, data]) => ({
+        _id: configObjectId(input.tenantId, key),
+        tenantId: input.tenantId,
+        key,
+        data,
+        version: 1,
+        lastOperationId: input.operationId,
+        createdAt: now,
+        updatedAt: now,
+      }));
+    if (documents.length > 0) groups.push({ type, documents });
+  }
+  return groups;
 }
 
 async function readBlob(blobs: BlobStore, key: string): Promise<string> {
@@ -69,7 +114,23 @@ async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyB
       updatedAt: now,
     });
   }
+  const sideDocuments = await planSideObjects(deps.db, input, rows, now);
+  if (sideDocuments.length > 0) {
+    plan.sideDocuments = sideDocuments;
+    plan.result.alsoCreated = sideDocuments.reduce((sum, group) => sum + group.documents.length, 0);
+  }
   return plan;
+}
+
+/** `deleteMany(_id ∈ docs)` + `insertMany(docs)`: two statements, idempotent for a fixed plan. */
+async function writeDocuments(db: Database, type: ObjectTypeId, documents: PlannedDoc[]): Promise<void> {
+  if (documents.length === 0) return;
+  const model = db.configObjects(type);
+  await model.deleteMany({ _id: { $in: documents.map((doc) => doc._id) } });
+  await model.insertMany(
+    documents.map((doc) => ({ ...doc, createdAt: new Date(doc.createdAt), updatedAt: new Date(doc.updatedAt) })),
+    { ordered: false, lean: true },
+  );
 }
 
 /**
@@ -78,7 +139,8 @@ async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyB
  * two statements per batch. A retry after a crash reuses the saved plan, so each row is written exactly once with
  * one version increment, and importing the same file twice writes nothing (unchanged rows are not in the plan).
  * This shape exists because FerretDB's SQLite backend scans the collection for every filtered write: 1000 upserts
- * would mean 1000 scans.
+ * would mean 1000 scans. Side objects a row creates when absent (e.g. an agent's default place) are planned with the
+ * batch — one `find` by `_id` per type, only the absent ones kept — and written the same way, per type.
  */
 export async function applyImportBatch(
   deps: { db: Database; blobs: BlobStore },
@@ -93,13 +155,8 @@ export async function applyImportBatch(
     await deps.blobs.putBuffer(planKey, JSON.stringify(plan));
   }
   heartbeat({ batch: input.batch, planned: plan.documents.length });
-  if (plan.documents.length > 0) {
-    const model = deps.db.configObjects(input.objectType);
-    await model.deleteMany({ _id: { $in: plan.documents.map((doc) => doc._id) } });
-    await model.insertMany(
-      plan.documents.map((doc) => ({ ...doc, createdAt: new Date(doc.createdAt), updatedAt: new Date(doc.updatedAt) })),
-      { ordered: false, lean: true },
-    );
-  }
+  // Side objects first: an object never points at a side object that is not written yet.
+  for (const group of plan.sideDocuments ?? []) await writeDocuments(deps.db, group.type, group.documents);
+  await writeDocuments(deps.db, input.objectType, plan.documents);
   return plan.result;
 }

@@ -4,11 +4,13 @@ import { type Readable } from 'node:stream';
 import type { Database } from '../../db/connection';
 import type { ConfigObjectDoc } from '../../db/config-objects';
 import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from '../../domain/bulk/catalog';
+import { exportDialectFor } from '../../domain/bulk/dialects';
 import { templateHeader } from '../../domain/bulk/headers';
 import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
 import { type ConfigData, toCsvRecord } from '../../domain/bulk/rows';
 import type { BlobStore } from '../../storage/blob-store';
 import { writeZip } from '../../storage/zip-writer';
+import { ExistenceIndex } from './existence';
 
 export interface ExportInput {
   tenantId: string;
@@ -56,6 +58,38 @@ function csvSpec(objectType: ObjectTypeId): ObjectTypeSpec {
 }
 
 /**
+ * The header and the record function of an export: the catalog's, or an export dialect's (GAX agents), which first
+ * sees every object (a projection of `data` only, streamed) so that its header can depend on them.
+ */
+async function exportFormat(
+  deps: { db: Database },
+  spec: ObjectTypeSpec,
+  tenantId: string,
+): Promise<{ header: string[]; record: (data: ConfigData) => string[] }> {
+  const dialect = exportDialectFor(spec.id);
+  if (!dialect) return { header: templateHeader(spec), record: (data) => toCsvRecord(spec, data) };
+  const writer = dialect.start();
+  const cursor = deps.db.configObjects(spec.id).find({ tenantId }, { data: 1 }).lean<{ data: ConfigData }[]>().cursor();
+  try {
+    let seen = 0;
+    for (let doc = await cursor.next(); doc; doc = await cursor.next()) {
+      writer.observe((doc as { data: ConfigData }).data);
+      seen += 1;
+      if (seen % 1000 === 0) heartbeat({ scanned: seen });
+    }
+  } finally {
+    await cursor.close();
+  }
+  const related = writer.related();
+  const existing = new ExistenceIndex(deps.db, tenantId);
+  await existing.load(related);
+  return {
+    header: writer.header((type, key) => existing.exists(type, key)),
+    record: (data) => writer.record(data),
+  };
+}
+
+/**
  * Streams every object of a type, in key order, as CSV in the import format (export → import is a no-op): one CSV
  * up to 5000 objects, otherwise a ZIP of CSVs of at most 5000 rows each. Memory stays flat whatever the count.
  */
@@ -67,7 +101,7 @@ export async function exportObjects(
   const model = deps.db.configObjects(spec.id);
   const filter = { tenantId: input.tenantId };
   const count = await model.countDocuments(filter);
-  const header = templateHeader(spec);
+  const { header, record } = await exportFormat(deps, spec, input.tenantId);
   const cursor = model.find(filter).sort({ _id: 1 }).lean<ConfigObjectDoc[]>().cursor();
   let exported = 0;
   async function* records(limit: number): AsyncIterable<string[]> {
@@ -76,7 +110,7 @@ export async function exportObjects(
       if (!doc) return;
       exported += 1;
       if (exported % 1000 === 0) heartbeat({ exported });
-      yield toCsvRecord(spec, doc.data as ConfigData);
+      yield record(doc.data as ConfigData);
     }
   }
   try {
@@ -96,7 +130,7 @@ export async function exportObjects(
         exported += 1;
         const rest = records(BULK_LIMITS.exportRowsPerFile - 1);
         async function* withFirst(): AsyncIterable<string[]> {
-          yield toCsvRecord(spec, (first as ConfigObjectDoc).data as ConfigData);
+          yield record((first as ConfigObjectDoc).data as ConfigData);
           yield* rest;
         }
         yield { name: `${base}-${String(index).padStart(width, '0')}.csv`, content: csvStream(header, withFirst()) };

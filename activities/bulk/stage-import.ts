@@ -1,13 +1,15 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
-import { dialectFor, type DialectRow, type ImportDialect } from '../../domain/bulk/dialect';
+import type { DialectRow, ImportDialect, SideObject } from '../../domain/bulk/dialect';
+import { dialectFor } from '../../domain/bulk/dialects';
 import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
 import type { ConfigData } from '../../domain/bulk/rows';
 import type { BlobStore } from '../../storage/blob-store';
-import { type CsvSource, FileRejectedError, forEachCsvSource } from './csv-sources';
+import { type CsvSource, FileRejectedError, forEachCsvSource, isZipFile } from './csv-sources';
 import { ErrorReport, withoutErrorColumn } from './error-report';
 import { ExistenceIndex } from './existence';
+import { blankCells, commitScrub, protectSecrets, type ScrubPlan, UploadScrubber } from './secrets';
 
 export interface StageImportInput {
   tenantId: string;
@@ -26,6 +28,8 @@ export type StageImportResult =
 export interface StagedRow {
   key: string;
   data: ConfigData;
+  /** Side objects the row creates if absent (DialectRow.alsoCreate). */
+  alsoCreate?: SideObject[];
 }
 
 interface PendingRow {
@@ -33,6 +37,8 @@ interface PendingRow {
   line: number;
   header: readonly string[];
   cells: readonly string[];
+  /** Positions of secret cells, blanked in the error CSV. */
+  secretCells: readonly number[];
   parsed: DialectRow;
 }
 
@@ -58,6 +64,8 @@ class ImportStager {
     private readonly deps: { db: Database; blobs: BlobStore },
     private readonly input: StageImportInput,
     private readonly dialect: ImportDialect,
+    /** Set when the dialect has secrets: writes the upload's scrubbed copy. */
+    private readonly scrubber?: UploadScrubber,
   ) {
     this.existing = new ExistenceIndex(deps.db, input.tenantId);
   }
@@ -66,6 +74,7 @@ class ImportStager {
     let header: readonly string[] | undefined;
     let dropped = -1;
     let context: unknown;
+    let secretCells: readonly number[] = [];
     let rowsInFile = 0;
     let pending: PendingRow[] = [];
     for await (const record of source.records) {
@@ -78,6 +87,8 @@ class ImportStager {
           );
         }
         context = resolution.context;
+        secretCells = this.dialect.secretCells?.(context) ?? [];
+        await this.scrubber?.begin(source.fileName, header);
         continue;
       }
       rowsInFile += 1;
@@ -87,11 +98,13 @@ class ImportStager {
         );
       }
       const cells = dropped >= 0 ? record.cells.filter((_, index) => index !== dropped) : record.cells;
+      await this.scrubber?.write(cells, secretCells);
       pending.push({
         file: source.fileName,
         line: record.line,
         header,
         cells,
+        secretCells,
         parsed: this.dialect.parseRow(context, cells),
       });
       if (pending.length >= CHUNK) {
@@ -113,17 +126,26 @@ class ImportStager {
       for (const ref of row.parsed.references) wanted.push(ref);
     }
     await this.existing.load(wanted);
+    const accepted: StagedRow[] = [];
     for (const row of rows) {
       this.total += 1;
       const error = this.verdict(row);
       if (error) {
-        this.errors.add(row.header, row.cells, error);
+        this.errors.add(row.header, blankCells(row.cells, row.secretCells), error);
         continue;
       }
       if (!row.parsed.ok) continue;
       this.valid += 1;
       this.createdKeys.add(row.parsed.key);
-      this.batch.push({ key: row.parsed.key, data: row.parsed.data });
+      const { key, data, alsoCreate } = row.parsed;
+      accepted.push({ key, data, ...(alsoCreate?.length ? { alsoCreate } : {}) });
+    }
+    // Secrets are hashed (scrypt, in the thread pool, concurrently) before anything reaches a staged batch file.
+    const staged = await Promise.all(
+      accepted.map(async (row) => ({ ...row, data: await protectSecrets(this.dialect, row.data) })),
+    );
+    for (const row of staged) {
+      this.batch.push(row);
       if (this.batch.length >= (this.input.batchSize ?? BULK_LIMITS.importBatchSize)) await this.flushBatch();
     }
     heartbeat({ staged: this.total });
@@ -186,14 +208,38 @@ export async function stageImport(
 ): Promise<StageImportResult> {
   const dialect = dialectFor(input.objectType);
   if (!dialect) return { outcome: 'rejected', reason: `${input.objectType} cannot be imported from CSV` };
-  const stager = new ImportStager(deps, input, dialect);
-  try {
-    await forEachCsvSource(deps.blobs.localPath(input.uploadKey), input.fileName, (source) =>
-      stager.stageSource(source),
-    );
-    return await stager.finish();
-  } catch (error) {
-    if (error instanceof FileRejectedError) return { outcome: 'rejected', reason: error.message };
-    throw error;
+  const resultKey = `${bulkBlobKeys.staged(input.tenantId, input.operationId)}/result.json`;
+  // A retry after the upload was scrubbed must not re-stage it without its secrets: it reuses the first result.
+  if (await deps.blobs.exists(resultKey)) {
+    const saved = JSON.parse(await readText(deps.blobs, resultKey)) as { result: StageImportResult; scrub: ScrubPlan };
+    await commitScrub(deps.blobs, saved.scrub);
+    return saved.result;
   }
+  const hasSecrets = (dialect.secretFields?.length ?? 0) > 0;
+  const uploadPath = deps.blobs.localPath(input.uploadKey);
+  const zip = await isZipFile(uploadPath);
+  const scrubber = hasSecrets ? new UploadScrubber(deps.blobs, input) : undefined;
+  const stager = new ImportStager(deps, input, dialect, scrubber);
+  try {
+    await forEachCsvSource(uploadPath, input.fileName, (source) => stager.stageSource(source));
+    const result = await stager.finish();
+    if (scrubber) {
+      const scrub = await scrubber.finish(zip);
+      await deps.blobs.putBuffer(resultKey, JSON.stringify({ result, scrub }));
+      await commitScrub(deps.blobs, scrub);
+    }
+    return result;
+  } catch (error) {
+    await scrubber?.end().catch(() => undefined);
+    if (!(error instanceof FileRejectedError)) throw error;
+    // A rejected file may hold secrets in columns that could not be identified: it is not kept.
+    if (hasSecrets) await deps.blobs.delete(input.uploadKey);
+    return { outcome: 'rejected', reason: error.message };
+  }
+}
+
+async function readText(blobs: BlobStore, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.get(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

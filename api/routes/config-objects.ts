@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configObjectId, type ConfigObjectDoc } from '../../db/config-objects';
 import { findObjectType } from '../../domain/bulk/catalog';
+import { dialectFor } from '../../domain/bulk/dialects';
 import { ProblemError } from '../../domain/errors';
 import type { ApiDeps } from '../context';
 import { defineRoute } from '../route';
@@ -35,10 +36,16 @@ function csvType(type: string) {
   return spec;
 }
 
+/** Fields holding secret hashes (GAX passwords) are never served, not even hashed. */
+function withoutSecrets(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  const hidden = new Set((dialectFor(type)?.secretFields ?? []).map((secret) => secret.hashField));
+  return Object.fromEntries(Object.entries(data).filter(([field]) => !hidden.has(field)));
+}
+
 const configView = (type: string) => (doc: ConfigObjectDoc) => ({
   type,
   key: doc.key,
-  data: doc.data as Record<string, unknown>,
+  data: withoutSecrets(type, doc.data as Record<string, unknown>),
   version: doc.version,
   createdAt: doc.createdAt.toISOString(),
   updatedAt: doc.updatedAt.toISOString(),

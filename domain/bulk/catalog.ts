@@ -6,6 +6,7 @@ import { DESKTOP_PROFILE_TYPES } from './object-types/desktop-profiles';
 import { ROUTING_TYPES } from './object-types/routing';
 import { SCHEDULE_TYPES } from './object-types/schedules';
 import { AUDIO_TYPES } from './object-types/audio';
+import { GAX_TYPES } from './object-types/gax';
 
 /**
  * The catalog of bulk configuration object types: every type is described once (columns, key, references) and the
@@ -38,6 +39,11 @@ export const CSV_OBJECT_TYPE_IDS = [
   'business-hours',
   'holidays',
   'global-variables',
+  'switches',
+  'places',
+  'agent-groups',
+  'access-groups',
+  'agents',
 ] as const;
 export const OBJECT_TYPE_IDS = [...CSV_OBJECT_TYPE_IDS, 'audio-files'] as const;
 export type CsvObjectTypeId = (typeof CSV_OBJECT_TYPE_IDS)[number];
@@ -82,12 +88,17 @@ export type ObjectTypeDefinition = Omit<ObjectTypeSpec, 'dependsOn'>;
 export const KEY_SEPARATOR = '/';
 
 /** Import order: every type comes after the types it references (spec §1.7, plus dial plans, address books, ANIs
- * and calendars before entry points and desktop profiles, audio before queues). */
+ * and calendars before entry points and desktop profiles, audio before queues; the GAX types (switches, places,
+ * agent and access groups) before agents, whose relational columns name them and skill definitions). */
 const IMPORT_ORDER: readonly ObjectTypeId[] = [
   'work-types',
   'auxiliary-codes',
   'skill-definitions',
   'skill-profiles',
+  'switches',
+  'places',
+  'agent-groups',
+  'access-groups',
   'multimedia-profiles',
   'sites',
   'desktop-layouts',
@@ -109,6 +120,7 @@ const IMPORT_ORDER: readonly ObjectTypeId[] = [
   'user-profiles',
   'desktop-profiles',
   'users',
+  'agents',
   'call-recording-schedules',
   'call-monitoring-schedules',
 ];
@@ -121,6 +133,7 @@ const DEFINITIONS: readonly ObjectTypeDefinition[] = [
   ...ROUTING_TYPES,
   ...SCHEDULE_TYPES,
   ...AUDIO_TYPES,
+  ...GAX_TYPES,
 ];
 
 /** Every type a definition's columns (and item fields) reference, in import order, self excluded. */

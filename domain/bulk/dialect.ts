@@ -1,7 +1,20 @@
-import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from './catalog';
+import type { ObjectTypeId, ObjectTypeSpec } from './catalog';
 import type { ColumnSpec } from './columns';
 import { resolveHeaders } from './headers';
 import { type ConfigData, type ObjectReference, parseRow } from './rows';
+
+/** An object a row creates when absent (never updates), e.g. the default place of a GAX agent's Extension. */
+export interface SideObject {
+  type: ObjectTypeId;
+  key: string;
+  data: ConfigData;
+}
+
+/** A parsed-data field holding a clear-text secret, replaced by a salted hash in `hashField` before staging. */
+export interface SecretField {
+  field: string;
+  hashField: string;
+}
 
 /**
  * How one object type's CSV is read and applied. The catalog dialect serves the Webex-style types; other CSV
@@ -15,6 +28,8 @@ export type DialectRow =
       references: ObjectReference[];
       /** 'new': the key must not exist yet (GAX ADD); 'existing': it must (GAX UPDATE); absent: upsert. */
       expect?: 'new' | 'existing';
+      /** Objects of other types to create if absent, written by the same write batch as the row (idempotently). */
+      alsoCreate?: SideObject[];
     }
   | { ok: false; error: string };
 
@@ -24,6 +39,25 @@ export interface ImportDialect<Context = unknown> {
   parseRow(context: Context, cells: readonly string[]): DialectRow;
   /** New stored data from the stored object (if any) and a parsed row; must be deterministic (retries). */
   merge(existing: ConfigData | undefined, incoming: ConfigData): ConfigData;
+  /** Secret fields of parsed data: hashed by the import activity before rows are staged (never stored in clear). */
+  secretFields?: readonly SecretField[];
+  /** 0-based header positions holding secrets: blanked in the error CSV and in the stored upload after staging. */
+  secretCells?(context: Context): readonly number[];
+}
+
+/** One export of a type in a dialect's own format: a first pass sees every object, then the header and records. */
+export interface ExportWriter {
+  observe(data: ConfigData): void;
+  /** Objects the header would name (after the first pass); the activity says which exist. */
+  related(): { type: ObjectTypeId; key: string }[];
+  header(exists: (type: ObjectTypeId, key: string) => boolean): string[];
+  /** One CSV record, aligned with header(), cells already neutralised. */
+  record(data: ConfigData): string[];
+}
+
+export interface ExportDialect {
+  objectType: ObjectTypeId;
+  start(): ExportWriter;
 }
 
 /** Overwrite the attributes present in the row; a null (empty cell) clears the attribute; absent columns stay. */
@@ -46,20 +80,6 @@ export function catalogDialect(spec: ObjectTypeSpec): ImportDialect<readonly Col
     parseRow: (columns, cells) => parseRow(spec, columns, cells),
     merge: mergeAttributes,
   };
-}
-
-const extraDialects = new Map<string, ImportDialect>();
-
-/** Lets a capability register a dialect that replaces the catalog's for its object type. */
-export function registerDialect(dialect: ImportDialect): void {
-  extraDialects.set(dialect.objectType, dialect);
-}
-
-export function dialectFor(objectType: string): ImportDialect | undefined {
-  const registered = extraDialects.get(objectType);
-  if (registered) return registered;
-  const spec = findObjectType(objectType);
-  return spec && spec.format === 'csv' ? (catalogDialect(spec) as ImportDialect) : undefined;
 }
 
 /** Deep equality of stored data, so re-importing an unchanged row writes nothing. */

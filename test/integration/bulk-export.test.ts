@@ -26,7 +26,7 @@ describe('bulk export', () => {
     expect(res.headers['content-type']).toMatch(/text\/csv/);
     expect((res.body as Buffer).toString()).toBe('Name,Description,Type\r\n');
     const catalog = await stack.http.get('/v1/bulk/object-types').set(tenant.auth);
-    expect(catalog.body.items).toHaveLength(27);
+    expect(catalog.body.items).toHaveLength(32);
     const team = catalog.body.items.find((t: { id: string }) => t.id === 'teams');
     expect(team.key).toEqual(['Site', 'Name']);
     const audio = await stack.http.get('/v1/bulk/object-types/audio-files/template').set(tenant.auth);

@@ -45,6 +45,11 @@ const EXPECTED_CSV_IDS = [
   'business-hours',
   'holidays',
   'global-variables',
+  'switches',
+  'places',
+  'agent-groups',
+  'access-groups',
+  'agents',
 ];
 
 function spec(id: string): ObjectTypeSpec {
@@ -70,7 +75,7 @@ const allColumns: [string, ColumnSpec][] = csvTypes.flatMap((type) =>
 );
 
 describe('object type ids', () => {
-  it('has the 26 CSV types and audio files, each once', () => {
+  it('has the 31 CSV types and audio files, each once', () => {
     expect([...CSV_OBJECT_TYPE_IDS].sort()).toEqual([...EXPECTED_CSV_IDS].sort());
     expect([...OBJECT_TYPE_IDS].sort()).toEqual([...EXPECTED_CSV_IDS, 'audio-files'].sort());
     expect(OBJECT_TYPES.map((type) => type.id).sort()).toEqual([...OBJECT_TYPE_IDS].sort());
@@ -96,6 +101,7 @@ describe('keys', () => {
       users: ['email'],
       teams: ['site', 'name'],
       'entry-point-mappings': ['dialedNumber'],
+      agents: ['username'],
     };
     for (const type of OBJECT_TYPES) expect([type.id, type.keyFields]).toEqual([type.id, special[type.id] ?? ['name']]);
   });

@@ -190,6 +190,23 @@ const SAMPLES: Record<CsvObjectTypeId, Record<string, string>> = {
     'End Time': '11:00',
     Teams: 'Main/Tier 1',
   },
+  switches: { Name: 'SIP_Switch', 'Switch Type': 'SIP Server' },
+  places: { Name: '2233', DN: '2233', Switch: 'SIP_Switch' },
+  'agent-groups': { Name: 'Tier1', Description: 'First line' },
+  'access-groups': { Name: 'Supervisors' },
+  agents: {
+    Action: 'add',
+    'First Name': 'Sarah',
+    'Last Name': 'Lee',
+    'Employee Id': '223344',
+    Username: 'sarahl@acme.com',
+    'Is Agent': 'n',
+    Folder: 'Acme/Branch/Team 1',
+    'Password change': 'Y',
+    Email: 'SarahL@acme.com',
+    Extension: '2233',
+    Enabled: 'Y',
+  },
 };
 
 function spec(id: string): ObjectTypeSpec {
