@@ -64,15 +64,18 @@ export async function startBulkOperation(
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     const active = await runningOperationId(client, input.tenantId);
-    // The previous operation has written its final state and its workflow is closing: wait for it, then go.
-    if (active && (await hasEnded(active))) {
-      await Promise.race([
-        client.workflow
-          .getHandle(bulkOperationWorkflowId(input.tenantId))
-          .result()
-          .catch(() => undefined),
-        new Promise((resolve) => setTimeout(resolve, 5000)),
-      ]);
+    // The previous operation has written its final state and its workflow is closing (or has closed since the
+    // first attempt): wait for it to close, then start once more.
+    if (!active || (await hasEnded(active))) {
+      if (active) {
+        await Promise.race([
+          client.workflow
+            .getHandle(bulkOperationWorkflowId(input.tenantId))
+            .result()
+            .catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 5000)),
+        ]);
+      }
       try {
         await startWorkflow(client, prefix, input);
         return;
@@ -85,29 +88,27 @@ export async function startBulkOperation(
 }
 
 async function startWorkflow(client: Client, prefix: string, input: BulkWorkflowInput): Promise<void> {
-  {
-    await client.workflow.start<typeof bulkOperation>('bulkOperation', {
-      workflowId: bulkOperationWorkflowId(input.tenantId),
-      taskQueue: taskQueue('bulk', prefix),
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      memo: {
-        operationId: input.operationId,
-        kind: input.kind,
-        objectType: input.objectType,
-        fileName: input.fileName,
-      },
-      typedSearchAttributes: [
-        { key: TenantIdAttribute, value: input.tenantId },
-        { key: CapabilityAttribute, value: 'bulk' },
-        { key: ObjectTypeAttribute, value: input.objectType },
-        { key: OperationKindAttribute, value: input.kind },
-        { key: StatusAttribute, value: 'new' },
-        { key: OperationIdAttribute, value: input.operationId },
-      ],
-    });
-  }
+  await client.workflow.start<typeof bulkOperation>('bulkOperation', {
+    workflowId: bulkOperationWorkflowId(input.tenantId),
+    taskQueue: taskQueue('bulk', prefix),
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    memo: {
+      operationId: input.operationId,
+      kind: input.kind,
+      objectType: input.objectType,
+      fileName: input.fileName,
+    },
+    typedSearchAttributes: [
+      { key: TenantIdAttribute, value: input.tenantId },
+      { key: CapabilityAttribute, value: 'bulk' },
+      { key: ObjectTypeAttribute, value: input.objectType },
+      { key: OperationKindAttribute, value: input.kind },
+      { key: StatusAttribute, value: 'new' },
+      { key: OperationIdAttribute, value: input.operationId },
+    ],
+  });
 }
 
 /** Live state from the running workflow, when `operationId` is the tenant's running operation. */
