@@ -2,7 +2,6 @@ import { heartbeat } from '@temporalio/activity';
 import { stringify } from 'csv-stringify';
 import { type Readable } from 'node:stream';
 import type { Database } from '../../db/connection';
-import type { ConfigObjectDoc } from '../../db/config-objects';
 import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from '../../domain/bulk/catalog';
 import { exportDialectFor } from '../../domain/bulk/dialects';
 import { templateHeader } from '../../domain/bulk/headers';
@@ -98,42 +97,54 @@ export async function exportObjects(
   input: ExportInput,
 ): Promise<ExportResult> {
   const spec = csvSpec(input.objectType);
-  const model = deps.db.configObjects(spec.id);
-  const filter = { tenantId: input.tenantId };
-  const count = await model.countDocuments(filter);
   const { header, record } = await exportFormat(deps, spec, input.tenantId);
-  const cursor = model.find(filter).sort({ _id: 1 }).lean<ConfigObjectDoc[]>().cursor();
-  let exported = 0;
-  async function* records(limit: number): AsyncIterable<string[]> {
-    for (let n = 0; n < limit; n += 1) {
-      const doc = (await cursor.next()) as ConfigObjectDoc | null;
-      if (!doc) return;
-      exported += 1;
-      if (exported % 1000 === 0) heartbeat({ exported });
-      yield record(doc.data as ConfigData);
-    }
-  }
+  const cursor = deps.db
+    .configObjects(spec.id)
+    .find({ tenantId: input.tenantId }, { data: 1 })
+    .sort({ _id: 1 })
+    .lean<{ data: ConfigData }[]>()
+    .cursor({ batchSize: 1000 });
+  const perFile = BULK_LIMITS.exportRowsPerFile;
   try {
-    if (count <= BULK_LIMITS.exportRowsPerFile) {
+    // Read ahead one file's worth (+1) to choose CSV or ZIP: a count would be one more full scan on FerretDB.
+    const ahead: ConfigData[] = [];
+    for (let doc = await cursor.next(); doc; doc = ahead.length <= perFile ? await cursor.next() : null) {
+      ahead.push((doc as { data: ConfigData }).data);
+    }
+    let taken = 0;
+    let exported = 0;
+    const next = async (): Promise<ConfigData | undefined> => {
+      const data = taken < ahead.length ? ahead[taken] : ((await cursor.next()) as { data: ConfigData } | null)?.data;
+      taken += 1;
+      if (data !== undefined) {
+        exported += 1;
+        if (exported % 1000 === 0) heartbeat({ exported });
+      }
+      return data;
+    };
+    async function* records(limit: number, first?: ConfigData): AsyncIterable<string[]> {
+      if (first) yield record(first);
+      for (let n = first ? 1 : 0; n < limit; n += 1) {
+        const data = await next();
+        if (data === undefined) return;
+        yield record(data);
+      }
+    }
+    if (ahead.length <= perFile) {
       const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'csv');
       await deps.blobs.put(resultKey, csvStream(header, records(Number.POSITIVE_INFINITY)));
       return { count: exported, resultKey, contentType: 'text/csv', files: 1 };
     }
     const base = exportBaseName(input.fileName);
-    const files = Math.ceil(count / BULK_LIMITS.exportRowsPerFile);
     const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'zip');
-    const width = Math.max(3, String(files).length);
     async function* entries() {
       for (let index = 1; ; index += 1) {
-        const first = (await cursor.next()) as ConfigObjectDoc | null;
-        if (!first) return;
-        exported += 1;
-        const rest = records(BULK_LIMITS.exportRowsPerFile - 1);
-        async function* withFirst(): AsyncIterable<string[]> {
-          yield record((first as ConfigObjectDoc).data as ConfigData);
-          yield* rest;
-        }
-        yield { name: `${base}-${String(index).padStart(width, '0')}.csv`, content: csvStream(header, withFirst()) };
+        const first = await next();
+        if (first === undefined) return;
+        yield {
+          name: `${base}-${String(index).padStart(3, '0')}.csv`,
+          content: csvStream(header, records(perFile, first)),
+        };
       }
     }
     const zip = await writeZip(deps.blobs.localPath(resultKey), entries());
