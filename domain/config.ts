@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export const WORKER_TASK_QUEUES = ['bulk', 'routing', 'outbound', 'system'] as const;
+
 /**
  * Every environment variable ccflow reads, validated once. Defaults serve the embedded stack (`npm start`).
  * TEMPORAL_ADDRESS / MONGODB_URI unset means "use the embedded service" (the supervisor fills them in for children).
@@ -26,6 +28,25 @@ export const configSchema = z.object({
   CCFLOW_BLOB_DIR: z.string().min(1).optional(),
   CCFLOW_ADMIN_KEY: z.string().min(16, 'CCFLOW_ADMIN_KEY must be at least 16 characters').optional(),
   CCFLOW_TASK_QUEUE_PREFIX: z.string().default(''),
+  /** Which task queues this worker process polls: all by default; one per deployment to scale them apart. */
+  CCFLOW_WORKER_TASK_QUEUES: z
+    .string()
+    .default(WORKER_TASK_QUEUES.join(','))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z.enum(WORKER_TASK_QUEUES, {
+            error: `CCFLOW_WORKER_TASK_QUEUES lists some of: ${WORKER_TASK_QUEUES.join(', ')}`,
+          }),
+        )
+        .min(1),
+    ),
   CCFLOW_EMBEDDED_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   CCFLOW_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   CCFLOW_EMBEDDED_MONGO_PORT: z.coerce.number().int().min(1).max(65535).default(27027),

@@ -11,8 +11,6 @@ import { loadWorkflowBundle } from './bundle';
 import { ensureSchedules } from './schedules';
 import { workerSchedules } from './schedule-definitions';
 
-const TASK_QUEUES = ['bulk', 'routing', 'outbound', 'system'] as const;
-
 export interface RunningWorkers {
   /** Resolves when every worker has stopped (after shutdown() or a fatal error). */
   done: Promise<void>;
@@ -51,7 +49,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const activities = createActivities({ db, blobs, logger, config });
   const workflowBundle = await loadWorkflowBundle();
   const workers = await Promise.all(
-    TASK_QUEUES.map((capability) =>
+    config.CCFLOW_WORKER_TASK_QUEUES.map((capability) =>
       Worker.create({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
@@ -60,6 +58,9 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         activities,
         // Let in-flight activities finish (they are idempotent anyway) before the process exits.
         shutdownGraceTime: '10s',
+        // One workflow thread per Worker: with V8-context reuse (the default) more threads add an isolate each
+        // (tens of MB) and no throughput, and this process runs four Workers.
+        workflowThreadPoolSize: 1,
       }),
     ),
   );

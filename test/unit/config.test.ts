@@ -26,6 +26,17 @@ describe('configuration', () => {
     expect(message).toMatch(/CCFLOW_BULK_RETENTION: CCFLOW_BULK_RETENTION must be a duration/);
   });
 
+  it('selects the task queues a worker polls', () => {
+    expect(parseConfig({}).CCFLOW_WORKER_TASK_QUEUES).toEqual(['bulk', 'routing', 'outbound', 'system']);
+    expect(parseConfig({ CCFLOW_WORKER_TASK_QUEUES: ' bulk , system' }).CCFLOW_WORKER_TASK_QUEUES).toEqual([
+      'bulk',
+      'system',
+    ]);
+    expect(() => parseConfig({ CCFLOW_WORKER_TASK_QUEUES: 'bulk,billing' })).toThrow(
+      /CCFLOW_WORKER_TASK_QUEUES.*lists some of: bulk, routing, outbound, system/,
+    );
+  });
+
   it('converts durations', () => {
     expect(durationMs('30s')).toBe(30000);
     expect(durationMs('365d')).toBe(365 * 86400000);
