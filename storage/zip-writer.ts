@@ -32,6 +32,7 @@ function assertEntryName(name: string, seen: Set<string>): void {
 export async function writeZip(
   targetPath: string,
   files: AsyncIterable<ZipFileInput> | Iterable<ZipFileInput>,
+  options: { compressionLevel?: number } = {},
 ): Promise<{ bytes: number; entries: number }> {
   await fs.mkdir(path.dirname(targetPath), { recursive: true });
   const temp = `${targetPath}.${randomUUID()}.partial`;
@@ -57,7 +58,7 @@ export async function writeZip(
         ? Readable.from([file.content], { objectMode: false })
         : file.content;
       current = source;
-      zip.addReadStream(source, file.name);
+      zip.addReadStream(source, file.name, { compressionLevel: options.compressionLevel ?? 6 });
       await Promise.race([finished(source), failed]);
       current = undefined;
       entries += 1;

@@ -89,6 +89,38 @@ async function exportFormat(
 }
 
 /**
+ * Pulls from the cursor ahead of the consumer (up to `depth` objects), so the database's next batch is fetched while
+ * the current one is turned into CSV and compressed: reading and formatting overlap instead of alternating.
+ */
+function readAhead<T>(cursor: { next(): Promise<T | null> }, depth: number): () => Promise<T | undefined> {
+  const queue: T[] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  let space: (() => void) | undefined;
+  void (async () => {
+    try {
+      for (let item = await cursor.next(); item !== null; item = await cursor.next()) {
+        queue.push(item);
+        wake?.();
+        if (queue.length >= depth) await new Promise<void>((resolve) => (space = resolve));
+      }
+    } catch (error) {
+      failure = error;
+    }
+    done = true;
+    wake?.();
+  })();
+  return async () => {
+    while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
+    if (queue.length === 0 && failure) throw failure;
+    const item = queue.shift();
+    space?.();
+    return item;
+  };
+}
+
+/**
  * Streams every object of a type, in key order, as CSV in the import format (export → import is a no-op): one CSV
  * up to 5000 objects, otherwise a ZIP of CSVs of at most 5000 rows each. Memory stays flat whatever the count.
  */
@@ -106,15 +138,14 @@ export async function exportObjects(
     .cursor({ batchSize: 1000 });
   const perFile = BULK_LIMITS.exportRowsPerFile;
   try {
-    // Read ahead one file's worth (+1) to choose CSV or ZIP: a count would be one more full scan on FerretDB.
+    const pull = readAhead(cursor as { next(): Promise<{ data: ConfigData } | null> }, 2000);
+    // Read one file's worth (+1) first to choose CSV or ZIP: a count would be one more full scan on FerretDB.
     const ahead: ConfigData[] = [];
-    for (let doc = await cursor.next(); doc; doc = ahead.length <= perFile ? await cursor.next() : null) {
-      ahead.push((doc as { data: ConfigData }).data);
-    }
+    for (let doc = await pull(); doc; doc = ahead.length <= perFile ? await pull() : undefined) ahead.push(doc.data);
     let taken = 0;
     let exported = 0;
     const next = async (): Promise<ConfigData | undefined> => {
-      const data = taken < ahead.length ? ahead[taken] : ((await cursor.next()) as { data: ConfigData } | null)?.data;
+      const data = taken < ahead.length ? ahead[taken] : (await pull())?.data;
       taken += 1;
       if (data !== undefined) {
         exported += 1;
@@ -147,7 +178,8 @@ export async function exportObjects(
         };
       }
     }
-    const zip = await writeZip(deps.blobs.localPath(resultKey), entries());
+    // Level 1: CSV still shrinks ~4x, at a fraction of the CPU that level 6 takes from the database on 2 cores.
+    const zip = await writeZip(deps.blobs.localPath(resultKey), entries(), { compressionLevel: 1 });
     return { count: exported, resultKey, contentType: 'application/zip', files: zip.entries };
   } finally {
     await cursor.close();
