@@ -92,6 +92,33 @@ describe('bulk import: CSV rows are created or updated by key', () => {
     expect(retry).toMatchObject({ status: 'completed', counts: { total: 2, succeeded: 2, failed: 0 } });
   });
 
+  it('reports type, range and enum errors per row, naming column and value', async () => {
+    const content = csv(
+      ['Name', 'Type', 'Voice', 'Chat', 'Email', 'Social'],
+      [
+        ['Typed', 'BLENDED', 'one', '0', '0', '0'],
+        ['Ranged', 'BLENDED', '1', '9', '0', '0'],
+        ['Enumed', 'SOMETIMES', '1', '0', '0', '0'],
+        ['Fine', 'exclusive', '1', '0', '0', '0'],
+      ],
+    );
+    const op = await runImport(stack, tenant, 'multimedia-profiles', content, 'typed.csv');
+    expect(op).toMatchObject({ status: 'completedWithErrors', counts: { total: 4, succeeded: 1, failed: 3 } });
+    const rows = parse((await download(stack, tenant, op.links.errors ?? '')).body as Buffer, {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(rows.map((r) => [r.Name, r['Error Message']])).toEqual([
+      ['Typed', expect.stringMatching(/^Column "Voice": "one" is not an integer/)],
+      ['Ranged', expect.stringMatching(/^Column "Chat": .*9.*5/)],
+      [
+        'Enumed',
+        expect.stringMatching(/^Column "Type": "SOMETIMES" is not one of BLENDED, BLENDED_REALTIME, EXCLUSIVE/),
+      ],
+    ]);
+    const fine = await stack.http.get('/v1/config/multimedia-profiles/Fine').set(tenant.auth);
+    expect(fine.body.data.blendingMode).toBe('EXCLUSIVE');
+  });
+
   it('validates everything but writes nothing on a dry run', async () => {
     const content = csv(
       ['Name', 'Multimedia Profile'],
