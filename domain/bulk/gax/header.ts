@@ -1,5 +1,5 @@
 import type { ColumnSpec } from '../columns';
-import { headerKey } from '../headers';
+import { headerKey, scanHeaderCells } from '../headers';
 import { GAX_AGENT_COLUMNS } from '../object-types/gax';
 
 /** Header row of the GAX agent CSV (spec §2.2–2.3): standard columns and `<Type>:<name>` relational columns. Pure. */
@@ -72,31 +72,11 @@ function identity(column: GaxColumn): string {
 export function resolveGaxHeader(
   header: readonly string[],
 ): { ok: true; context: GaxContext } | { ok: false; problems: string[] } {
-  const problems: string[] = [];
-  const columns: GaxColumn[] = [];
-  const seen = new Map<string, { position: number; text: string }>();
-  header.forEach((cell, index) => {
-    const position = index + 1;
-    const text = (index === 0 ? cell.replace(/^\uFEFF/, '') : cell).trim();
-    if (text === '') {
-      problems.push(`Column ${position} has an empty header`);
-      return;
-    }
-    const resolved = resolveOne(text, position);
-    if (typeof resolved === 'string') {
-      problems.push(resolved);
-      return;
-    }
-    const id = identity(resolved);
-    const earlier = seen.get(id);
-    if (earlier) {
-      problems.push(
-        `Duplicate header "${text}" (columns ${earlier.position} and ${position}): same column as "${earlier.text}"`,
-      );
-      return;
-    }
-    seen.set(id, { position, text });
-    columns.push(resolved);
+  const { columns, problems, seen } = scanHeaderCells<GaxColumn, string>(header, {
+    resolve: resolveOne,
+    identity,
+    duplicate: (text, earlier, position) =>
+      `Duplicate header "${text}" (columns ${earlier.position} and ${position}): same column as "${earlier.text}"`,
   });
   for (const field of ALWAYS_REQUIRED) {
     const column = GAX_AGENT_COLUMNS.find((c) => c.field === field);
