@@ -17,6 +17,13 @@ export interface BlobStore {
   deletePrefix(prefix: string): Promise<void>;
 }
 
+/** A small blob (staging files, plans) as UTF-8 text. */
+export async function readBlobText(blobs: BlobStore, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.get(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export class BlobTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`upload exceeds the limit of ${maxBytes} bytes`);

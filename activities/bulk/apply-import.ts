@@ -6,7 +6,7 @@ import { sameData } from '../../domain/bulk/dialect';
 import { dialectFor } from '../../domain/bulk/dialects';
 import type { ConfigData } from '../../domain/bulk/rows';
 import { bulkBlobKeys } from '../../domain/bulk/operation';
-import type { BlobStore } from '../../storage/blob-store';
+import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import type { StagedRow } from './stage-import';
 
 export interface ApplyBatchInput {
@@ -73,16 +73,10 @@ async function planSideObjects(
   return groups;
 }
 
-async function readBlob(blobs: BlobStore, key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of blobs.get(key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyBatchInput): Promise<BatchPlan> {
   const dialect = dialectFor(input.objectType);
   if (!dialect) throw new Error(`no import dialect for ${input.objectType}`);
-  const text = await readBlob(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
+  const text = await readBlobText(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
   const rows = text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as StagedRow);
   const ids = rows.map((row) => configObjectId(input.tenantId, row.key));
   const stored = await deps.db
@@ -149,7 +143,7 @@ export async function applyImportBatch(
   const planKey = `${bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch)}.plan.json`;
   let plan: BatchPlan;
   if (await deps.blobs.exists(planKey)) {
-    plan = JSON.parse(await readBlob(deps.blobs, planKey)) as BatchPlan;
+    plan = JSON.parse(await readBlobText(deps.blobs, planKey)) as BatchPlan;
   } else {
     plan = await planBatch(deps, input);
     await deps.blobs.putBuffer(planKey, JSON.stringify(plan));

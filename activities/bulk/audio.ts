@@ -11,7 +11,7 @@ import {
   validateAudioFileName,
   WAV_HEADER_BYTES,
 } from '../../domain/bulk/wav';
-import type { BlobStore } from '../../storage/blob-store';
+import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../../storage/zip-reader';
 import { isArchiverNoise, isZipFile } from './csv-sources';
 
@@ -119,14 +119,7 @@ export async function applyAudioBatch(
   deps: { db: Database; blobs: BlobStore },
   input: { tenantId: string; operationId: string; uploadKey: string; batch: number },
 ): Promise<{ rows: number }> {
-  const text = await new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    deps.blobs
-      .get(bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch))
-      .on('data', (chunk: Buffer) => chunks.push(chunk))
-      .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-      .on('error', reject);
-  });
+  const text = await readBlobText(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
   const wanted = new Map(
     text.split('\n').map((line) => {
       const row = JSON.parse(line) as StagedAudio;

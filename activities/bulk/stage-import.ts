@@ -5,7 +5,7 @@ import type { DialectRow, ImportDialect, SideObject } from '../../domain/bulk/di
 import { dialectFor } from '../../domain/bulk/dialects';
 import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
 import type { ConfigData } from '../../domain/bulk/rows';
-import type { BlobStore } from '../../storage/blob-store';
+import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import { type CsvSource, FileRejectedError, forEachCsvSource, isZipFile } from './csv-sources';
 import { ErrorReport, withoutErrorColumn } from './error-report';
 import { ExistenceIndex } from './existence';
@@ -211,7 +211,10 @@ export async function stageImport(
   const resultKey = `${bulkBlobKeys.staged(input.tenantId, input.operationId)}/result.json`;
   // A retry after the upload was scrubbed must not re-stage it without its secrets: it reuses the first result.
   if (await deps.blobs.exists(resultKey)) {
-    const saved = JSON.parse(await readText(deps.blobs, resultKey)) as { result: StageImportResult; scrub: ScrubPlan };
+    const saved = JSON.parse(await readBlobText(deps.blobs, resultKey)) as {
+      result: StageImportResult;
+      scrub: ScrubPlan;
+    };
     await commitScrub(deps.blobs, saved.scrub);
     return saved.result;
   }
@@ -236,10 +239,4 @@ export async function stageImport(
     if (hasSecrets) await deps.blobs.delete(input.uploadKey);
     return { outcome: 'rejected', reason: error.message };
   }
-}
-
-async function readText(blobs: BlobStore, key: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of blobs.get(key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
