@@ -9,7 +9,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
-    CCFLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
+    CCFLOW_WORKFLOW_BUNDLE_DIR=/app/dist/workflow-bundles
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./

@@ -3,7 +3,7 @@ import type { Database } from '../db/connection';
 import type { BlobStore } from '../storage/blob-store';
 import type { Config } from '../domain/config';
 
-/** Everything an activity may touch; built once per worker process and injected by createActivities. */
+/** Everything an activity may touch; built once per worker process and injected into each capability's activities factory. */
 export interface ActivityDeps {
   db: Database;
   blobs: BlobStore;

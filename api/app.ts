@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './context';
-import { authHooks } from './middleware/auth';
-import { errorHandler, notFoundHandler } from './middleware/errors';
-import { buildOpenApiDocument } from './openapi';
-import { type AnyRoute, mountRoutes } from './route';
-import { bulkCatalogRoutes } from './routes/bulk-catalog';
-import { bulkOperationRoutes } from './routes/bulk-operations';
-import { configObjectRoutes } from './routes/config-objects';
-import { healthRoutes } from './routes/health';
-import { systemRoutes } from './routes/system';
-import { tenantRoutes } from './routes/tenants';
+import { authHooks } from './http/auth/bearer';
+import { errorHandler, notFoundHandler } from './http/errors';
+import { buildOpenApiDocument } from './http/openapi';
+import { type AnyRoute, mountRoutes } from './http/route';
+import { bulkCatalogRoutes } from './bulk/catalog';
+import { bulkOperationRoutes } from './bulk/operations';
+import { configObjectRoutes } from './bulk/config-objects';
+import { healthRoutes } from './system/health';
+import { systemRoutes } from './system/pings';
+import { tenantRoutes } from './tenants';
 
 /** Composes the API: one route list per capability, shared middleware, problem+json errors. */
 export function createApp(deps: ApiDeps): express.Express {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { configObjectId, type ConfigObjectDoc } from '../db/config-objects';
+import { configObjectId, type ConfigObjectDoc } from '../db/bulk/config-objects';
 import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from '../domain/bulk/catalog';
 import { resolveHeaders, templateHeader } from '../domain/bulk/headers';
 import { type ConfigData, parseRow } from '../domain/bulk/rows';

@@ -20,14 +20,14 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { type Collection, MongoClient } from 'mongodb';
 import * as prettier from 'prettier';
-import { configCollectionName, configObjectId, type ConfigObjectDoc } from '../db/config-objects';
+import { configCollectionName, configObjectId, type ConfigObjectDoc } from '../db/bulk/config-objects';
 import { templateHeader } from '../domain/bulk/headers';
 import type { ObjectTypeSpec } from '../domain/bulk/catalog';
-import { BULK_LIMITS } from '../domain/bulk/operation';
+import { BULK_LIMITS } from '../domain/bulk/limits';
 import { type ConfigData, toCsvRecord } from '../domain/bulk/rows';
 import { taskQueue } from '../domain/ids';
-import { forEachZipEntry } from '../storage/zip-reader';
-import { writeZip } from '../storage/zip-writer';
+import { forEachZipEntry } from '../activities/zip/reader';
+import { writeZip } from '../activities/zip/writer';
 import type { OperationBody } from '../test/support/bulk';
 import { ApiClient, expectCompleted } from './api';
 import { entryPointDocs, type ImportFile, importCsv, type ParsedRow, parseRows, spec, writeWavZip } from './data';
@@ -557,7 +557,7 @@ async function audioMemoryBenchmark(
       LOG_LEVEL: 'warn',
       CCFLOW_BENCH_PROBE_FILE: probePath,
       CCFLOW_WORKER_TASK_QUEUES: 'bulk',
-      CCFLOW_WORKFLOW_BUNDLE: path.join(repoRoot, 'dist/workflow-bundle.js'),
+      CCFLOW_WORKFLOW_BUNDLE_DIR: path.join(repoRoot, 'dist/workflow-bundles'),
     },
     stdio: ['ignore', logFd, logFd],
   });

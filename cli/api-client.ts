@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import { operationViewSchema, type OperationView } from '../api/bulk-views';
-import { problemSchema } from '../api/problem';
+import { operationViewSchema, type OperationView } from '../api/bulk/views';
+import { problemSchema } from '../api/http/problem';
 
 export type { OperationView };
 

@@ -1,9 +1,9 @@
 import mongoose, { type Connection } from 'mongoose';
 import { apiKeyModel, tenantModel } from './tenants';
-import { pingModel } from './pings';
-import { bulkOperationModel } from './bulk-operations';
-import { configObjectModels } from './config-objects';
-import { audioFileModel } from './audio-files';
+import { pingModel } from './system/pings';
+import { bulkOperationModel } from './bulk/operations';
+import { configObjectModels } from './bulk/config-objects';
+import { audioFileModel } from './bulk/audio-files';
 
 export interface Database {
   connection: Connection;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-export const WORKER_TASK_QUEUES = ['bulk', 'routing', 'outbound', 'system'] as const;
+import { CAPABILITIES } from './capabilities';
 
 /**
  * Every environment variable ccflow reads, validated once. Defaults serve the embedded stack (`npm start`).
@@ -31,7 +30,7 @@ export const configSchema = z.object({
   /** Which task queues this worker process polls: all by default; one per deployment to scale them apart. */
   CCFLOW_WORKER_TASK_QUEUES: z
     .string()
-    .default(WORKER_TASK_QUEUES.join(','))
+    .default(CAPABILITIES.join(','))
     .transform((value) =>
       value
         .split(',')
@@ -41,8 +40,8 @@ export const configSchema = z.object({
     .pipe(
       z
         .array(
-          z.enum(WORKER_TASK_QUEUES, {
-            error: `CCFLOW_WORKER_TASK_QUEUES lists some of: ${WORKER_TASK_QUEUES.join(', ')}`,
+          z.enum(CAPABILITIES, {
+            error: `CCFLOW_WORKER_TASK_QUEUES lists some of: ${CAPABILITIES.join(', ')}`,
           }),
         )
         .min(1),

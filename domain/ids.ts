@@ -1,10 +1,9 @@
 /** Every workflow id, schedule id and task queue name is built here, so each one has exactly one spelling. */
 
-export const CAPABILITIES = ['bulk', 'routing', 'outbound', 'system'] as const;
-export type Capability = (typeof CAPABILITIES)[number];
+import type { Capability } from './capabilities';
 
 /** Task queues, one per capability; a prefix isolates parallel test runs sharing one Temporal server. */
-export function taskQueue(capability: Exclude<Capability, 'system'> | 'system', prefix = ''): string {
+export function taskQueue(capability: Capability, prefix = ''): string {
   return `${prefix}${capability}`;
 }
 

@@ -1,23 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Capability } from '../domain/capabilities';
+import { CAPABILITY_WORKERS } from './capabilities';
 
-export const workflowsPath = path.resolve(__dirname, '../workflows/index.ts');
+/** Where a prebuilt bundle of one capability's workflows lives inside a bundle directory. */
+export const bundleFileName = (capability: Capability): string => `${capability}.js`;
 
 /**
- * Workflows are bundled once per process and shared by every Worker. A prebuilt bundle (production image, test
- * setup) is used when CCFLOW_WORKFLOW_BUNDLE names one, which saves several seconds per start.
+ * Each capability's workflows are bundled on their own, so a Worker's isolate holds only its capability's code.
+ * Prebuilt bundles (production image, test setup) are used when CCFLOW_WORKFLOW_BUNDLE_DIR holds one, which saves
+ * several seconds per start.
  */
-export async function loadWorkflowBundle(): Promise<WorkflowBundleOption> {
-  const prebuilt = process.env.CCFLOW_WORKFLOW_BUNDLE;
+export async function loadWorkflowBundle(capability: Capability, workflowsPath: string): Promise<WorkflowBundleOption> {
+  const dir = process.env.CCFLOW_WORKFLOW_BUNDLE_DIR;
+  const prebuilt = dir ? path.join(dir, bundleFileName(capability)) : undefined;
   if (prebuilt && fs.existsSync(prebuilt)) return { codePath: prebuilt };
   return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
 }
 
-export async function writeWorkflowBundle(target: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, code);
+/** Writes one bundle per registered capability into `dir`. */
+export async function writeWorkflowBundles(dir: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const entry of Object.values(CAPABILITY_WORKERS)) {
+    const { code } = await bundleWorkflowCode({ workflowsPath: entry.workflowsPath, logger: quietBundlerLogger });
+    fs.writeFileSync(path.join(dir, bundleFileName(entry.capability)), code);
+  }
 }
 
 const noop = (): void => undefined;

@@ -1,15 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities } from '../activities';
 import { connectDatabase } from '../db/connection';
 import type { Config } from '../domain/config';
 import { taskQueue } from '../domain/ids';
 import { FsBlobStore } from '../storage/fs-blob-store';
 import { blobDir } from '../domain/paths';
 import { loadWorkflowBundle } from './bundle';
-import { ensureSchedules } from './schedules';
-import { workerSchedules } from './schedule-definitions';
+import { CAPABILITY_WORKERS, type CapabilityWorker } from './capabilities';
+import { ensureSchedules } from './ensure-schedules';
 
 export interface RunningWorkers {
   /** Resolves when every worker has stopped (after shutdown() or a fatal error). */
@@ -35,35 +34,45 @@ function installRuntime(config: Config): void {
   Runtime.install({ logger: new DefaultLogger(levels[config.LOG_LEVEL]) });
 }
 
-/** One Worker per capability task queue, sharing one connection, one workflow bundle and one activity set. */
+/**
+ * One Worker per selected capability (CCFLOW_WORKER_TASK_QUEUES), each polling only its own task queue with only
+ * its own workflows and activities; they share the process's connections. Each capability's Schedules are ensured
+ * (created or brought up to date) before its Worker starts.
+ */
 export async function startWorkers(config: Config, logger: Logger): Promise<RunningWorkers> {
   if (!config.TEMPORAL_ADDRESS || !config.MONGODB_URI) throw new Error('TEMPORAL_ADDRESS and MONGODB_URI must be set');
   installRuntime(config);
+  const selected: CapabilityWorker[] = [];
+  for (const capability of config.CCFLOW_WORKER_TASK_QUEUES) {
+    const entry = CAPABILITY_WORKERS[capability];
+    if (entry) selected.push(entry);
+    else logger.info({ capability }, 'capability has no workflows yet; its task queue is not polled');
+  }
   const db = await connectDatabase(config.MONGODB_URI);
   const blobs = new FsBlobStore(blobDir(config));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  await ensureSchedules(client, workerSchedules(config));
+  const deps = { db, blobs, logger, config };
 
-  const activities = createActivities({ db, blobs, logger, config });
-  const workflowBundle = await loadWorkflowBundle();
-  const workers = await Promise.all(
-    config.CCFLOW_WORKER_TASK_QUEUES.map((capability) =>
-      Worker.create({
+  const workers: Worker[] = [];
+  for (const entry of selected) {
+    await ensureSchedules(client, entry.schedules(config));
+    workers.push(
+      await Worker.create({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue: taskQueue(capability, config.CCFLOW_TASK_QUEUE_PREFIX),
-        workflowBundle,
-        activities,
+        taskQueue: taskQueue(entry.capability, config.CCFLOW_TASK_QUEUE_PREFIX),
+        workflowBundle: await loadWorkflowBundle(entry.capability, entry.workflowsPath),
+        activities: entry.activities(deps),
         // Let in-flight activities finish (they are idempotent anyway) before the process exits.
         shutdownGraceTime: '10s',
         // One workflow thread per Worker: with V8-context reuse (the default) more threads add an isolate each
-        // (tens of MB) and no throughput, and this process runs four Workers.
+        // (tens of MB) and no throughput, and a process may run several Workers.
         workflowThreadPoolSize: 1,
       }),
-    ),
-  );
+    );
+  }
   logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'workers started');
 
   const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {

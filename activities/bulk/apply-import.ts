@@ -1,18 +1,18 @@
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
-import { configObjectId, type ConfigObjectDoc } from '../../db/config-objects';
+import { configObjectId, type ConfigObjectDoc } from '../../db/bulk/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
-import { sameData } from '../../domain/bulk/dialect';
+import { type ImportDialect, sameData } from '../../domain/bulk/dialect';
 import { dialectFor } from '../../domain/bulk/dialects';
 import type { ConfigData } from '../../domain/bulk/rows';
-import { bulkBlobKeys } from '../../domain/bulk/operation';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import type { StagedRow } from './stage-import';
 
 export interface ApplyBatchInput {
   tenantId: string;
   operationId: string;
-  objectType: ObjectTypeId;
+  objectType: string;
   batch: number;
 }
 
@@ -73,14 +73,20 @@ async function planSideObjects(
   return groups;
 }
 
+/** The workflow carries the object type as a plain string; an unknown one is bad input, never worth a retry. */
+function importDialectOf(objectType: string): ImportDialect {
+  const dialect = dialectFor(objectType);
+  if (!dialect) throw ApplicationFailure.nonRetryable(`no import dialect for ${objectType}`, 'validationFailed');
+  return dialect;
+}
+
 async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyBatchInput): Promise<BatchPlan> {
-  const dialect = dialectFor(input.objectType);
-  if (!dialect) throw new Error(`no import dialect for ${input.objectType}`);
+  const dialect = importDialectOf(input.objectType);
   const text = await readBlobText(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
   const rows = text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as StagedRow);
   const ids = rows.map((row) => configObjectId(input.tenantId, row.key));
   const stored = await deps.db
-    .configObjects(input.objectType)
+    .configObjects(dialect.objectType)
     .find({ _id: { $in: ids } })
     .lean<ConfigObjectDoc[]>();
   const byId = new Map(stored.map((doc) => [doc._id, doc]));
@@ -151,6 +157,6 @@ export async function applyImportBatch(
   heartbeat({ batch: input.batch, planned: plan.documents.length });
   // Side objects first: an object never points at a side object that is not written yet.
   for (const group of plan.sideDocuments ?? []) await writeDocuments(deps.db, group.type, group.documents);
-  await writeDocuments(deps.db, input.objectType, plan.documents);
+  await writeDocuments(deps.db, importDialectOf(input.objectType).objectType, plan.documents);
   return plan.result;
 }

@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../../db/connection';
 import { neutraliseCell } from '../../domain/bulk/csv-cells';
-import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
+import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import {
   audioFileName,
   isWavFileName,
@@ -12,7 +13,7 @@ import {
   WAV_HEADER_BYTES,
 } from '../../domain/bulk/wav';
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
-import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../../storage/zip-reader';
+import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../zip/reader';
 import { isArchiverNoise, isZipFile } from './csv-sources';
 
 /**

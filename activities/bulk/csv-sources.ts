@@ -1,8 +1,8 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { BULK_LIMITS } from '../../domain/bulk/operation';
-import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../../storage/zip-reader';
+import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../zip/reader';
 
 /** A file-level problem: the whole operation is rejected before anything is written. Message is for the uploader. */
 export class FileRejectedError extends Error {

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/connection';
-import { configObjectId } from '../../db/config-objects';
+import { configObjectId } from '../../db/bulk/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
 
 /** Which keys of which types exist for a tenant; caches answers, asks the database once per batch of unknown keys. */

@@ -2,19 +2,20 @@ import { heartbeat } from '@temporalio/activity';
 import { stringify } from 'csv-stringify';
 import { type Readable } from 'node:stream';
 import type { Database } from '../../db/connection';
-import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from '../../domain/bulk/catalog';
+import { findObjectType, type ObjectTypeSpec } from '../../domain/bulk/catalog';
 import { exportDialectFor } from '../../domain/bulk/dialects';
 import { templateHeader } from '../../domain/bulk/headers';
-import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
+import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import { type ConfigData, toCsvRecord } from '../../domain/bulk/rows';
 import type { BlobStore } from '../../storage/blob-store';
-import { writeZip } from '../../storage/zip-writer';
+import { writeZip } from '../zip/writer';
 import { ExistenceIndex } from './existence';
 
 export interface ExportInput {
   tenantId: string;
   operationId: string;
-  objectType: ObjectTypeId;
+  objectType: string;
   fileName: string;
 }
 
@@ -50,7 +51,7 @@ function csvStream(header: string[], records: AsyncIterable<string[]>): Readable
   return output;
 }
 
-function csvSpec(objectType: ObjectTypeId): ObjectTypeSpec {
+function csvSpec(objectType: string): ObjectTypeSpec {
   const spec = findObjectType(objectType);
   if (!spec || spec.format !== 'csv') throw new Error(`${objectType} cannot be exported as CSV`);
   return spec;

@@ -1,4 +1,4 @@
-import { bulkBlobKeys } from '../../domain/bulk/operation';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import type { ActivityDeps } from '../deps';
 import { applyImportBatch, type ApplyBatchInput } from './apply-import';
 import { applyAudioBatch, stageAudioImport, type AudioStageInput } from './audio';
@@ -24,3 +24,5 @@ export function createBulkActivities({ db, blobs }: ActivityDeps) {
     },
   };
 }
+
+export type BulkActivities = ReturnType<typeof createBulkActivities>;

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/connection';
-import type { OperationState } from '../../domain/bulk/operation';
+import type { OperationState } from '../../domain/bulk/status';
 
 export interface SaveOperationInput {
   tenantId: string;

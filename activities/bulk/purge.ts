@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
-import { bulkBlobKeys } from '../../domain/bulk/operation';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import type { BlobStore } from '../../storage/blob-store';
 
 /**

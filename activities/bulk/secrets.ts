@@ -1,10 +1,10 @@
 import { randomBytes, scrypt } from 'node:crypto';
 import { stringify, type Stringifier } from 'csv-stringify';
 import type { ImportDialect } from '../../domain/bulk/dialect';
-import { bulkBlobKeys } from '../../domain/bulk/operation';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import type { ConfigData } from '../../domain/bulk/rows';
 import type { BlobStore } from '../../storage/blob-store';
-import { writeZip } from '../../storage/zip-writer';
+import { writeZip } from '../zip/writer';
 
 /**
  * Secrets in imported rows (GAX passwords): hashed before a row is staged, blanked in the error CSV, and blanked in the

@@ -3,7 +3,8 @@ import type { Database } from '../../db/connection';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
 import type { DialectRow, ImportDialect, SideObject } from '../../domain/bulk/dialect';
 import { dialectFor } from '../../domain/bulk/dialects';
-import { BULK_LIMITS, bulkBlobKeys } from '../../domain/bulk/operation';
+import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import type { ConfigData } from '../../domain/bulk/rows';
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import { type CsvSource, FileRejectedError, forEachCsvSource, isZipFile } from './csv-sources';
@@ -14,7 +15,7 @@ import { blankCells, commitScrub, protectSecrets, type ScrubPlan, UploadScrubber
 export interface StageImportInput {
   tenantId: string;
   operationId: string;
-  objectType: ObjectTypeId;
+  objectType: string;
   uploadKey: string;
   fileName: string;
   batchSize?: number;

@@ -1,91 +1,24 @@
-import { booleanLabels, type ColumnKind, type ColumnSpec } from './columns';
+import { booleanLabels, type ColumnKind } from './columns';
 import { ORGANISATION_TYPES } from './object-types/organisation';
 import { SKILL_TYPES } from './object-types/skills';
 import { AGENT_DESKTOP_TYPES } from './object-types/agent-desktop';
 import { DESKTOP_PROFILE_TYPES } from './object-types/desktop-profiles';
-import { ROUTING_TYPES } from './object-types/routing';
-import { SCHEDULE_TYPES } from './object-types/schedules';
+import { ENTRY_POINT_AND_QUEUE_TYPES } from './object-types/entry-points-and-queues';
+import { CALENDAR_TYPES } from './object-types/calendars';
 import { AUDIO_TYPES } from './object-types/audio';
 import { GAX_TYPES } from './object-types/gax';
+
+import type { ObjectTypeDefinition, ObjectTypeSpec, RowCondition, RowRule } from './object-type';
+import { OBJECT_TYPE_IDS, type ObjectTypeId } from './object-type-ids';
+
+export * from './object-type-ids';
+export type { ObjectTypeDefinition, ObjectTypeSpec, RowCondition, RowRule } from './object-type';
+export { KEY_SEPARATOR } from './object-type';
 
 /**
  * The catalog of bulk configuration object types: every type is described once (columns, key, references) and the
  * description drives validation, import, export, templates and the OpenAPI document. Pure: imported by workflows.
  */
-export const CSV_OBJECT_TYPE_IDS = [
-  'entry-points',
-  'dial-plans',
-  'queues',
-  'outdial-entry-points',
-  'outdial-queues',
-  'sites',
-  'teams',
-  'call-recording-schedules',
-  'call-monitoring-schedules',
-  'users',
-  'user-profiles',
-  'work-types',
-  'auxiliary-codes',
-  'desktop-profiles',
-  'desktop-layouts',
-  'multimedia-profiles',
-  'address-books',
-  'threshold-rules',
-  'outdial-anis',
-  'skill-definitions',
-  'skill-profiles',
-  'entry-point-mappings',
-  'overrides',
-  'business-hours',
-  'holidays',
-  'global-variables',
-  'switches',
-  'places',
-  'agent-groups',
-  'access-groups',
-  'agents',
-] as const;
-export const OBJECT_TYPE_IDS = [...CSV_OBJECT_TYPE_IDS, 'audio-files'] as const;
-export type CsvObjectTypeId = (typeof CSV_OBJECT_TYPE_IDS)[number];
-export type ObjectTypeId = (typeof OBJECT_TYPE_IDS)[number];
-
-/** A condition on another field of the same row: `in` lists matching values; without `in`, "is not empty". */
-export interface RowCondition {
-  field: string;
-  in?: readonly (string | boolean)[];
-}
-
-/**
- * Cross-column rules checked by parseRow on the columns present in the row (an absent column is never an error:
- * on update it keeps its stored value).
- * - requires: when the condition holds, each listed column, if present, must not be empty;
- * - forbids: when the condition holds, each listed column, if present, must be empty;
- * - member: the field's value must be the `itemField` of one of the items in `of.field`.
- */
-export type RowRule =
-  | { kind: 'requires'; when: RowCondition; fields: readonly string[] }
-  | { kind: 'forbids'; when: RowCondition; fields: readonly string[] }
-  | { kind: 'member'; field: string; of: { field: string; itemField: string } };
-
-export interface ObjectTypeSpec {
-  id: ObjectTypeId;
-  label: string;
-  description: string;
-  format: 'csv' | 'audio-zip';
-  /** Template and export column order. */
-  columns: readonly ColumnSpec[];
-  /** Fields forming the key; a composite key is written as its parts joined by `/` (teams: `Site/Team`). */
-  keyFields: readonly string[];
-  /** Types referenced by any column or item field (self excluded), in import order. Derived, never written. */
-  dependsOn: readonly ObjectTypeId[];
-  rules?: readonly RowRule[];
-}
-
-/** An object type as written in object-types/*.ts; the catalog derives `dependsOn`. */
-export type ObjectTypeDefinition = Omit<ObjectTypeSpec, 'dependsOn'>;
-
-/** Separator of the parts of a composite key (names cannot contain it). */
-export const KEY_SEPARATOR = '/';
 
 /** Import order: every type comes after the types it references (spec §1.7, plus dial plans, address books, ANIs
  * and calendars before entry points and desktop profiles, audio before queues; the GAX types (switches, places,
@@ -130,8 +63,8 @@ const DEFINITIONS: readonly ObjectTypeDefinition[] = [
   ...SKILL_TYPES,
   ...AGENT_DESKTOP_TYPES,
   ...DESKTOP_PROFILE_TYPES,
-  ...ROUTING_TYPES,
-  ...SCHEDULE_TYPES,
+  ...ENTRY_POINT_AND_QUEUE_TYPES,
+  ...CALENDAR_TYPES,
   ...AUDIO_TYPES,
   ...GAX_TYPES,
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ObjectTypeId } from './catalog';
+import type { ObjectTypeId } from './object-type-ids';
 
 /**
  * Column model of the bulk catalog: what one CSV cell may hold, and how a single value is parsed (with zod, built

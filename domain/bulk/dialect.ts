@@ -1,4 +1,5 @@
-import type { ObjectTypeId, ObjectTypeSpec } from './catalog';
+import type { ObjectTypeSpec } from './object-type';
+import type { ObjectTypeId } from './object-type-ids';
 import type { ColumnSpec } from './columns';
 import { resolveHeaders } from './headers';
 import { type ConfigData, type ObjectReference, parseRow } from './rows';

@@ -1,4 +1,4 @@
-import type { ObjectTypeSpec } from './catalog';
+import type { ObjectTypeSpec } from './object-type';
 import type { ColumnSpec } from './columns';
 
 /** Header row handling: matching a CSV header row to catalog columns, and the template header. Pure. */

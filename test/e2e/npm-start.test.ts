@@ -64,7 +64,7 @@ describe('npm start (embedded stack)', () => {
       ...process.env,
       TEMPORAL_ADDRESS: '',
       MONGODB_URI: '',
-      CCFLOW_WORKFLOW_BUNDLE: '',
+      CCFLOW_WORKFLOW_BUNDLE_DIR: '',
       CCFLOW_DATA_DIR: dataDir,
       PORT: String(ports.api),
       CCFLOW_EMBEDDED_TEMPORAL_PORT: String(ports.temporal),

@@ -11,7 +11,7 @@ import { ensureBinaries } from '../../dev/install';
 import { freePort } from '../../dev/ports';
 import { startFerretDb, type RunningService } from '../../dev/services';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
-import { writeWorkflowBundle } from '../../worker/bundle';
+import { writeWorkflowBundles } from '../../worker/bundle';
 
 interface SharedServers {
   users: number;
@@ -47,12 +47,12 @@ export default async function globalSetup(): Promise<void> {
     dataDir: path.join(tmp, 'ferretdb'),
     logFile: path.join(tmp, 'ferretdb.log'),
   });
-  const bundlePath = path.join(tmp, 'workflow-bundle.js');
-  await writeWorkflowBundle(bundlePath);
+  const bundleDir = path.join(tmp, 'workflow-bundles');
+  await writeWorkflowBundles(bundleDir);
 
   process.env.CCFLOW_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.CCFLOW_TEST_MONGODB_URL = `mongodb://127.0.0.1:${mongoPort}`;
-  process.env.CCFLOW_WORKFLOW_BUNDLE = bundlePath;
+  process.env.CCFLOW_WORKFLOW_BUNDLE_DIR = bundleDir;
   process.env.CCFLOW_TEST_TMP = tmp;
   process.env.CCFLOW_TEMPORAL_BIN = binaries.temporal;
   process.env.CCFLOW_FERRETDB_BIN = binaries.ferretdb;

@@ -14,7 +14,7 @@ import {
   type ZipEntryInfo,
   type ZipLimits,
   type ZipRejectionReason,
-} from '../../storage/zip-reader';
+} from '../../activities/zip/reader';
 
 const MiB = 1024 * 1024;
 const roomy: ZipLimits = { maxEntries: 100, maxTotalUncompressedBytes: 200 * MiB, maxCompressionRatio: 100 };

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { forEachZipEntry, inspectZip, type ZipLimits } from '../../storage/zip-reader';
-import { writeZip, type ZipFileInput } from '../../storage/zip-writer';
+import { forEachZipEntry, inspectZip, type ZipLimits } from '../../activities/zip/reader';
+import { writeZip, type ZipFileInput } from '../../activities/zip/writer';
 
 const limits: ZipLimits = { maxEntries: 1000, maxTotalUncompressedBytes: 512 * 1024 * 1024, maxCompressionRatio: 1000 };
 

@@ -1,4 +1,4 @@
-import type { ObjectTypeDefinition } from '../catalog';
+import type { ObjectTypeDefinition } from '../object-type';
 import {
   booleanColumn,
   descriptionColumn,

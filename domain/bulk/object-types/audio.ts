@@ -1,4 +1,4 @@
-import type { ObjectTypeDefinition } from '../catalog';
+import type { ObjectTypeDefinition } from '../object-type';
 
 /** Audio files: a zip of .wav files keyed by file name; no CSV, no export. */
 export const AUDIO_TYPES: readonly ObjectTypeDefinition[] = [

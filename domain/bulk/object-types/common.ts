@@ -1,4 +1,4 @@
-import type { ObjectTypeId } from '../catalog';
+import type { ObjectTypeId } from '../object-type-ids';
 import type { ColumnSpec, ItemFieldSpec } from '../columns';
 
 /** Building blocks shared by the object-type definitions. */

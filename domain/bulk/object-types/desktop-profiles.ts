@@ -1,4 +1,5 @@
-import type { ObjectTypeId, ObjectTypeDefinition } from '../catalog';
+import type { ObjectTypeDefinition } from '../object-type';
+import type { ObjectTypeId } from '../object-type-ids';
 import type { ColumnSpec } from '../columns';
 import { booleanColumn, descriptionColumn, enumColumn, integerColumn, nameColumn, referenceColumn } from './common';
 

@@ -1,4 +1,4 @@
-import type { ObjectTypeDefinition } from '../catalog';
+import type { ObjectTypeDefinition } from '../object-type';
 import type { ColumnSpec } from '../columns';
 import { booleanColumn, descriptionColumn, nameColumn, referenceColumn } from './common';
 

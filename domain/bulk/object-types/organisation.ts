@@ -1,4 +1,4 @@
-import type { ObjectTypeDefinition } from '../catalog';
+import type { ObjectTypeDefinition } from '../object-type';
 import { booleanColumn, descriptionColumn, enumColumn, integerColumn, nameColumn, referenceColumn } from './common';
 
 /** Organisation structure: multimedia profiles, sites, desktop layouts, teams, user profiles and users. */

@@ -1,4 +1,4 @@
-import type { ObjectTypeDefinition } from '../catalog';
+import type { ObjectTypeDefinition } from '../object-type';
 import { descriptionColumn, enumColumn, integerColumn, nameColumn } from './common';
 
 /** Skills: definitions and the profiles that assign skill values to agents. */

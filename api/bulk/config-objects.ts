@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { configObjectId, type ConfigObjectDoc } from '../../db/bulk/config-objects';
+import { findObjectType } from '../../domain/bulk/catalog';
+import { dialectFor } from '../../domain/bulk/dialects';
+import { ServiceError } from '../../domain/errors';
+import type { ApiDeps } from '../context';
+import { defineRoute } from '../http/route';
+
+const configObjectSchema = z.object({
+  type: z.string(),
+  key: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  version: z.number().int(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const audioFileSchema = z.object({
+  name: z.string(),
+  sizeBytes: z.number().int(),
+  contentType: z.string(),
+  sourcePath: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  links: z.object({ content: z.string() }),
+});
+const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().optional().describe('The last key of the previous page (nextCursor)'),
+});
+
+function csvType(type: string) {
+  const spec = findObjectType(type);
+  if (!spec || spec.format !== 'csv') {
+    throw new ServiceError('notFound', `Unknown configuration object type "${type}"; see GET /v1/bulk/object-types`);
+  }
+  return spec;
+}
+
+/** Fields holding secret hashes (GAX passwords) are never served, not even hashed. */
+function withoutSecrets(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  const hidden = new Set((dialectFor(type)?.secretFields ?? []).map((secret) => secret.hashField));
+  return Object.fromEntries(Object.entries(data).filter(([field]) => !hidden.has(field)));
+}
+
+const configView = (type: string) => (doc: ConfigObjectDoc) => ({
+  type,
+  key: doc.key,
+  data: withoutSecrets(type, doc.data as Record<string, unknown>),
+  version: doc.version,
+  createdAt: doc.createdAt.toISOString(),
+  updatedAt: doc.updatedAt.toISOString(),
+});
+
+/** Read access to what bulk imports wrote: configuration objects by type and key, audio files by name. */
+export function configObjectRoutes({ db, blobs }: ApiDeps) {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/config/:type',
+      summary: 'Configuration objects of one type, in key order',
+      tags: ['config'],
+      auth: 'tenant',
+      params: z.object({ type: z.string() }),
+      query: pageQuery,
+      responses: {
+        200: {
+          description: 'A page',
+          schema: z.object({ items: z.array(configObjectSchema), nextCursor: z.string().optional() }),
+        },
+      },
+      async handler({ res, params, query, tenant }) {
+        const spec = csvType(params.type);
+        const filter: Record<string, unknown> = { tenantId: tenant.id };
+        if (query.cursor) filter._id = { $gt: configObjectId(tenant.id, query.cursor) };
+        const docs = await db
+          .configObjects(spec.id)
+          .find(filter)
+          .sort({ _id: 1 })
+          .limit(query.limit + 1)
+          .lean<ConfigObjectDoc[]>();
+        const page = docs.slice(0, query.limit);
+        const last = page[page.length - 1];
+        res.json({
+          items: page.map(configView(spec.id)),
+          ...(docs.length > query.limit && last ? { nextCursor: last.key } : {}),
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/config/:type/:key',
+      summary: 'One configuration object by key (URL-encode composite keys: teams are Site%2FTeam)',
+      tags: ['config'],
+      auth: 'tenant',
+      params: z.object({ type: z.string(), key: z.string() }),
+      responses: { 200: { description: 'The object', schema: configObjectSchema } },
+      async handler({ res, params, tenant }) {
+        const spec = csvType(params.type);
+        const doc = await db
+          .configObjects(spec.id)
+          .findOne({ _id: configObjectId(tenant.id, params.key) })
+          .lean<ConfigObjectDoc>();
+        if (!doc) throw new ServiceError('notFound', `${spec.label} "${params.key}" not found`);
+        res.json(configView(spec.id)(doc));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audio-files',
+      summary: 'Audio files, in name order',
+      tags: ['config'],
+      auth: 'tenant',
+      query: pageQuery,
+      responses: {
+        200: {
+          description: 'A page',
+          schema: z.object({ items: z.array(audioFileSchema), nextCursor: z.string().optional() }),
+        },
+      },
+      async handler({ res, query, tenant }) {
+        const filter: Record<string, unknown> = { tenantId: tenant.id };
+        if (query.cursor) filter.name = { $gt: query.cursor };
+        const docs = await db.audioFiles
+          .find(filter)
+          .sort({ name: 1 })
+          .limit(query.limit + 1)
+          .lean();
+        const page = docs.slice(0, query.limit);
+        const last = page[page.length - 1];
+        res.json({
+          items: page.map((doc) => ({
+            name: doc.name,
+            sizeBytes: doc.sizeBytes,
+            contentType: doc.contentType,
+            sourcePath: doc.sourcePath,
+            createdAt: doc.createdAt.toISOString(),
+            updatedAt: doc.updatedAt.toISOString(),
+            links: { content: `/v1/audio-files/${encodeURIComponent(doc.name)}` },
+          })),
+          ...(docs.length > query.limit && last ? { nextCursor: last.name } : {}),
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audio-files/:name',
+      summary: 'The WAV bytes of one audio file',
+      tags: ['config'],
+      auth: 'tenant',
+      params: z.object({ name: z.string() }),
+      responses: { 200: { description: 'WAV audio', contentType: 'audio/wav', schema: z.string() } },
+      async handler({ res, params, tenant }) {
+        const doc = await db.audioFiles.findOne({ tenantId: tenant.id, name: params.name }).lean();
+        if (!doc) throw new ServiceError('notFound', `Audio file "${params.name}" not found`);
+        res.type('audio/wav').setHeader('Content-Length', String(doc.sizeBytes));
+        blobs.get(doc.blobKey).pipe(res);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import type { BulkOperationDoc } from '../../db/bulk/operations';
+import { findObjectType, OBJECT_TYPE_IDS } from '../../domain/bulk/catalog';
+import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
+import { type BulkWorkflowInput } from '../../domain/bulk/messages';
+import { OPERATION_KINDS, OPERATION_STATUSES } from '../../domain/bulk/status';
+import { ServiceError } from '../../domain/errors';
+import { assertNoActiveOperation, liveOperationState, requestCancel, startBulkOperation } from './workflow-client';
+import { operationView, operationViewSchema } from './views';
+import type { ApiDeps, Tenant } from '../context';
+import { readMultipart } from '../http/multipart';
+import { defineRoute } from '../http/route';
+
+const submissionSchema = z
+  .object({
+    kind: z.enum(OPERATION_KINDS, { error: 'kind must be "import" or "export"' }),
+    objectType: z.string().refine((value) => findObjectType(value) !== undefined, {
+      error: (issue) => `unknown object type "${String(issue.input)}"; see GET /v1/bulk/object-types`,
+    }),
+    fileName: z.string().trim().min(1).max(200).optional(),
+    dryRun: z.enum(['true', 'false']).optional(),
+  })
+  .describe('multipart/form-data fields; `file` is the CSV or ZIP to import');
+
+const multipartBodySchema = submissionSchema.extend({
+  file: z
+    .string()
+    .describe('The CSV (≤ 5000 rows, ≤ 5 MB), a ZIP of CSVs, or (audio-files) a ZIP of .wav files')
+    .optional(),
+});
+
+const listQuery = z.object({
+  q: z.string().trim().max(200).optional().describe('Matches the operation id or (case-insensitively) the file name'),
+  status: z.enum(OPERATION_STATUSES).optional(),
+  kind: z.enum(OPERATION_KINDS).optional(),
+  objectType: z.enum(OBJECT_TYPE_IDS).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+const idParams = z.object({ id: z.uuid() });
+
+/** Upload limits per object type (Webex: CSV ≤ 5 MB, audio ZIP ≤ 50 MB); applied while the upload streams. */
+function uploadLimit(
+  objectType: string | undefined,
+  fileName: string,
+  hardCap: number,
+): { bytes: number; rule: string } {
+  if (objectType === 'audio-files')
+    return { bytes: BULK_LIMITS.maxAudioZipBytes, rule: 'an audio ZIP may be at most 50 MB' };
+  if (/\.zip$/i.test(fileName))
+    return { bytes: BULK_LIMITS.maxCsvZipBytes, rule: 'a ZIP of CSVs may be at most 50 MB' };
+  if (objectType) {
+    return {
+      bytes: BULK_LIMITS.maxCsvBytes,
+      rule: 'a CSV may be at most 5 MB; split it and upload the parts together in one ZIP',
+    };
+  }
+  return { bytes: hardCap, rule: `uploads are limited to ${hardCap} bytes` };
+}
+
+const submitterOf = (tenant: Tenant, header: string | undefined): string =>
+  header && /^[^\s]{1,200}$/.test(header) ? header : `api-key:${tenant.apiKeyPrefix}`;
+
+function encodeCursor(doc: Pick<BulkOperationDoc, 'createdAt' | '_id'>): string {
+  return Buffer.from(JSON.stringify([doc.createdAt.toISOString(), doc._id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new ServiceError('validationFailed', 'cursor is not a cursor returned by this endpoint', {
+      errors: [{ in: 'query', field: 'cursor', message: 'invalid cursor' }],
+    });
+  }
+}
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
+  const prefix = config.CCFLOW_TASK_QUEUE_PREFIX;
+
+  async function findOperation(tenantId: string, id: string): Promise<BulkOperationDoc> {
+    const doc = await db.bulkOperations.findOne({ _id: id, tenantId }).lean<BulkOperationDoc>();
+    if (!doc) throw new ServiceError('notFound', `Bulk operation ${id} not found`);
+    return doc;
+  }
+
+  const hasEnded = async (operationId: string): Promise<boolean> => {
+    const doc = await db.bulkOperations.findById(operationId, { endedAt: 1 }).lean();
+    return Boolean(doc?.endedAt);
+  };
+
+  async function viewOf(doc: BulkOperationDoc) {
+    const active = doc.status === 'new' || doc.status === 'inProgress';
+    return operationView(doc, active ? await liveOperationState(temporal, doc.tenantId, doc._id) : undefined);
+  }
+
+  /** Starts the workflow, then records the `new` operation unless the workflow already wrote a newer state. */
+  async function launch(input: BulkWorkflowInput): Promise<BulkOperationDoc> {
+    await startBulkOperation(temporal, prefix, input, hasEnded);
+    const { tenantId, operationId, submittedAt, batchSize: _batchSize, ...rest } = input;
+    await db.bulkOperations.updateOne(
+      { _id: operationId },
+      {
+        $setOnInsert: {
+          ...rest,
+          tenantId,
+          createdAt: new Date(submittedAt),
+          status: 'new',
+          counts: { total: 0, succeeded: 0, failed: 0 },
+          processed: 0,
+          version: 0,
+        },
+      },
+      { upsert: true },
+    );
+    return findOperation(tenantId, operationId);
+  }
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/bulk/operations',
+      summary: 'Submit an import (CSV, ZIP of CSVs, audio ZIP) or an export; one active operation per tenant',
+      tags: ['bulk'],
+      auth: 'tenant',
+      body: multipartBodySchema,
+      bodyContentType: 'multipart/form-data',
+      responses: { 202: { description: 'Accepted; poll the operation', schema: operationViewSchema } },
+      async handler({ req, res, tenant }) {
+        await assertNoActiveOperation(temporal, tenant.id, hasEnded);
+        const operationId = randomUUID();
+        const { fields, file } = await readMultipart(req, blobs, {
+          fileKey: (name) => bulkBlobKeys.upload(tenant.id, operationId, /\.zip$/i.test(name) ? 'zip' : 'csv'),
+          maxBytes: (known, name) => uploadLimit(known.objectType, name, config.CCFLOW_MAX_UPLOAD_BYTES),
+        });
+        try {
+          const parsed = submissionSchema.safeParse(fields);
+          if (!parsed.success) {
+            const errors = parsed.error.issues.map((i) => ({
+              in: 'body',
+              field: i.path.join('.'),
+              message: i.message,
+            }));
+            throw new ServiceError(
+              'validationFailed',
+              `Invalid submission: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+              { errors },
+            );
+          }
+          const { kind, objectType } = parsed.data;
+          const spec = findObjectType(objectType);
+          if (!spec) throw new ServiceError('validationFailed', `unknown object type "${objectType}"`);
+          if (kind === 'export' && spec.format !== 'csv') {
+            throw new ServiceError(
+              'exportNotSupported',
+              `${spec.label} cannot be exported; only imported as a ZIP of .wav files`,
+            );
+          }
+          if (kind === 'import' && !file) {
+            throw new ServiceError('validationFailed', 'An import needs a "file" part (CSV or ZIP)', {
+              errors: [{ in: 'body', field: 'file', message: 'required for kind=import' }],
+            });
+          }
+          if (file) {
+            const limit = uploadLimit(objectType, file.originalName, config.CCFLOW_MAX_UPLOAD_BYTES);
+            if (file.bytes > limit.bytes) {
+              throw new ServiceError(
+                'payloadTooLarge',
+                `The file "${file.originalName}" is too large: ${limit.rule}.`,
+                {
+                  limitBytes: limit.bytes,
+                },
+              );
+            }
+          }
+          const fileName =
+            kind === 'import' && file
+              ? path.basename(file.originalName)
+              : (parsed.data.fileName ?? `${objectType}-export`);
+          const doc = await launch({
+            tenantId: tenant.id,
+            operationId,
+            kind,
+            objectType: spec.id,
+            fileName,
+            dryRun: parsed.data.dryRun === 'true',
+            submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
+            submittedAt: new Date().toISOString(),
+            batchSize: config.CCFLOW_BULK_BATCH_SIZE,
+            ...(kind === 'import' && file ? { uploadKey: file.key } : {}),
+          });
+          res.status(202).location(`/v1/bulk/operations/${operationId}`).json(operationView(doc));
+        } catch (error) {
+          if (file) await blobs.delete(file.key);
+          throw error;
+        }
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/bulk/operations',
+      summary: 'List bulk operations, newest first',
+      tags: ['bulk'],
+      auth: 'tenant',
+      query: listQuery,
+      responses: {
+        200: {
+          description: 'A page of operations',
+          schema: z.object({ items: z.array(operationViewSchema), nextCursor: z.string().optional() }),
+        },
+      },
+      async handler({ res, query, tenant }) {
+        const filter: Record<string, unknown> = { tenantId: tenant.id };
+        if (query.status) filter.status = query.status;
+        if (query.kind) filter.kind = query.kind;
+        if (query.objectType) filter.objectType = query.objectType;
+        const and: Record<string, unknown>[] = [];
+        if (query.q)
+          and.push({ $or: [{ _id: query.q }, { fileName: { $regex: escapeRegex(query.q), $options: 'i' } }] });
+        if (query.cursor) {
+          const after = decodeCursor(query.cursor);
+          and.push({
+            $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }],
+          });
+        }
+        if (and.length > 0) filter.$and = and;
+        const docs = await db.bulkOperations
+          .find(filter)
+          .sort({ createdAt: -1, _id: -1 })
+          .limit(query.limit + 1)
+          .lean<BulkOperationDoc[]>();
+        const page = docs.slice(0, query.limit);
+        const last = page[page.length - 1];
+        res.json({
+          items: await Promise.all(page.map(viewOf)),
+          ...(docs.length > query.limit && last ? { nextCursor: encodeCursor(last) } : {}),
+        });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/bulk/operations/:id',
+      summary: 'One bulk operation, with live progress while it runs',
+      tags: ['bulk'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 200: { description: 'The operation', schema: operationViewSchema } },
+      async handler({ res, params, tenant }) {
+        res.json(await viewOf(await findOperation(tenant.id, params.id)));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/bulk/operations/:id/errors',
+      summary: 'The error CSV: the failed rows with their original columns plus "Error Message"',
+      tags: ['bulk'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 200: { description: 'CSV', contentType: 'text/csv', schema: z.string() } },
+      async handler({ res, params, tenant }) {
+        const doc = await findOperation(tenant.id, params.id);
+        if (!doc.errorsKey || !(await blobs.exists(doc.errorsKey))) {
+          throw new ServiceError(
+            'notFound',
+            `Bulk operation ${params.id} has no error file (no row failed, or it has not finished validating)`,
+          );
+        }
+        const base = doc.fileName.replace(/\.(csv|zip)$/i, '');
+        res.type('text/csv; charset=utf-8').attachment(`${base}-errors.csv`);
+        blobs.get(doc.errorsKey).pipe(res);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/bulk/operations/:id/result',
+      summary: 'The exported file (text/csv, or application/zip above 5000 objects)',
+      tags: ['bulk'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 200: { description: 'The export', contentType: 'application/octet-stream', schema: z.string() } },
+      async handler({ res, params, tenant }) {
+        const doc = await findOperation(tenant.id, params.id);
+        if (doc.kind !== 'export')
+          throw new ServiceError('notFound', `Bulk operation ${params.id} is an import; it has no result file`);
+        if (doc.status !== 'completed' || !doc.resultKey) {
+          throw new ServiceError(
+            'conflict',
+            `Export ${params.id} is ${doc.status}; its file is available once it is completed`,
+            { status: doc.status },
+          );
+        }
+        const zip = doc.resultContentType === 'application/zip';
+        const base = doc.fileName.replace(/\.(csv|zip)$/i, '');
+        res.type(zip ? 'application/zip' : 'text/csv; charset=utf-8').attachment(`${base}.${zip ? 'zip' : 'csv'}`);
+        blobs.get(doc.resultKey).pipe(res);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/bulk/operations/:id\\:retry',
+      summary: 'Re-run a failed or completedWithErrors operation from its stored file, as a new operation',
+      tags: ['bulk'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 202: { description: 'The new operation', schema: operationViewSchema } },
+      async handler({ req, res, params, tenant }) {
+        const original = await findOperation(tenant.id, params.id);
+        if (original.status !== 'failed' && original.status !== 'completedWithErrors') {
+          throw new ServiceError(
+            'notRetryable',
+            `Bulk operation ${params.id} is ${original.status}; only failed or completedWithErrors operations can be retried`,
+            { status: original.status },
+          );
+        }
+        await assertNoActiveOperation(temporal, tenant.id, hasEnded);
+        const operationId = randomUUID();
+        let uploadKey: string | undefined;
+        if (original.kind === 'import') {
+          if (!original.uploadKey || !(await blobs.exists(original.uploadKey))) {
+            throw new ServiceError(
+              'conflict',
+              `The file of bulk operation ${params.id} is no longer stored; submit it again`,
+            );
+          }
+          uploadKey = bulkBlobKeys.upload(tenant.id, operationId, original.uploadKey.endsWith('.zip') ? 'zip' : 'csv');
+          await blobs.put(uploadKey, blobs.get(original.uploadKey));
+        }
+        try {
+          const doc = await launch({
+            tenantId: tenant.id,
+            operationId,
+            kind: original.kind,
+            objectType: original.objectType as BulkWorkflowInput['objectType'],
+            fileName: original.fileName,
+            dryRun: original.dryRun,
+            submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
+            submittedAt: new Date().toISOString(),
+            retryOf: original._id,
+            batchSize: config.CCFLOW_BULK_BATCH_SIZE,
+            ...(uploadKey ? { uploadKey } : {}),
+          });
+          res.status(202).location(`/v1/bulk/operations/${operationId}`).json(operationView(doc));
+        } catch (error) {
+          if (uploadKey) await blobs.delete(uploadKey);
+          throw error;
+        }
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/bulk/operations/:id\\:cancel',
+      summary: 'Stop a running operation after its current batch (status failed, reason "cancelled")',
+      tags: ['bulk'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 202: { description: 'Cancellation requested', schema: operationViewSchema } },
+      async handler({ req, res, params, tenant }) {
+        const doc = await findOperation(tenant.id, params.id);
+        const requested = await requestCancel(
+          temporal,
+          tenant.id,
+          params.id,
+          submitterOf(tenant, req.header('x-ccflow-user')),
+        );
+        if (!requested) {
+          throw new ServiceError(
+            'notCancellable',
+            `Bulk operation ${params.id} is not running (status ${doc.status})`,
+            { status: doc.status },
+          );
+        }
+        res.status(202).json(await viewOf(doc));
+      },
+    }),
+  ];
+}

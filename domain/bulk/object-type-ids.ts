@@ -1,0 +1,37 @@
+/** The ids of the bulk object types: a leaf module, so columns, types and the catalog all depend on it. */
+export const CSV_OBJECT_TYPE_IDS = [
+  'entry-points',
+  'dial-plans',
+  'queues',
+  'outdial-entry-points',
+  'outdial-queues',
+  'sites',
+  'teams',
+  'call-recording-schedules',
+  'call-monitoring-schedules',
+  'users',
+  'user-profiles',
+  'work-types',
+  'auxiliary-codes',
+  'desktop-profiles',
+  'desktop-layouts',
+  'multimedia-profiles',
+  'address-books',
+  'threshold-rules',
+  'outdial-anis',
+  'skill-definitions',
+  'skill-profiles',
+  'entry-point-mappings',
+  'overrides',
+  'business-hours',
+  'holidays',
+  'global-variables',
+  'switches',
+  'places',
+  'agent-groups',
+  'access-groups',
+  'agents',
+] as const;
+export const OBJECT_TYPE_IDS = [...CSV_OBJECT_TYPE_IDS, 'audio-files'] as const;
+export type CsvObjectTypeId = (typeof CSV_OBJECT_TYPE_IDS)[number];
+export type ObjectTypeId = (typeof OBJECT_TYPE_IDS)[number];

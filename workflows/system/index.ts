@@ -1,0 +1,2 @@
+/** The system capability's workflow bundle entry. */
+export { systemPing } from './ping';
