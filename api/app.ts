@@ -1,29 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request } from 'express';
 import { pinoHttp } from 'pino-http';
+import { bulkRoutes } from './bulk';
 import type { ApiDeps } from './context';
-import { authHooks } from './http/auth/bearer';
-import { errorHandler, notFoundHandler } from './http/errors';
+import { adminKeyGuard, bearerApiKey } from './http/auth/bearer';
+import { tenantAuthentication } from './http/auth/strategy';
+import { bodyParsers } from './http/body-parsers';
+import { problemEnvelope } from './http/envelopes/problem';
 import { buildOpenApiDocument } from './http/openapi';
-import { type AnyRoute, mountRoutes } from './http/route';
-import { bulkCatalogRoutes } from './bulk/catalog';
-import { bulkOperationRoutes } from './bulk/operations';
-import { configObjectRoutes } from './bulk/config-objects';
+import type { AnyRoute } from './http/route';
+import { mountRouteGroups, type RouteGroup } from './http/route-group';
+import { outboundGroup } from './outbound';
+import { routingGroup } from './routing';
 import { healthRoutes } from './system/health';
-import { systemRoutes } from './system/pings';
+import { pingRoutes } from './system/pings';
 import { tenantRoutes } from './tenants';
 
-/** Composes the API: one route list per capability, shared middleware, problem+json errors. */
+/** The native API (`/v1/…`, `/healthz`, …): JSON bodies, Bearer API keys, problem+json errors. */
+function nativeGroup(deps: ApiDeps, routes: AnyRoute[]): RouteGroup {
+  return {
+    name: 'native',
+    prefix: '/',
+    envelope: problemEnvelope,
+    parsers: [bodyParsers.json()],
+    authenticate: { tenant: tenantAuthentication([bearerApiKey(deps.db)]), admin: adminKeyGuard(deps.config) },
+    routes,
+  };
+}
+
+/**
+ * Composes the API: three wire protocols on one server, each a route group with its own parsers, authentication
+ * and error envelope. The RPC group owns `/` only for requests naming an action; the native group owns the rest.
+ */
 export function createApp(deps: ApiDeps): express.Express {
-  const routes: AnyRoute[] = [
+  const nativeRoutes: AnyRoute[] = [
     ...healthRoutes(deps),
     ...tenantRoutes(deps),
-    ...systemRoutes(deps),
-    ...bulkCatalogRoutes(),
-    ...bulkOperationRoutes(deps),
-    ...configObjectRoutes(deps),
+    ...pingRoutes(deps),
+    ...bulkRoutes(deps),
   ];
-  const openApiDocument = buildOpenApiDocument(routes);
+  const openApiDocument = buildOpenApiDocument(nativeRoutes);
 
   const app = express();
   app.disable('x-powered-by');
@@ -40,14 +56,9 @@ export function createApp(deps: ApiDeps): express.Express {
       autoLogging: { ignore: (req) => (req as Request).url === '/healthz' },
     }),
   );
-  app.use(express.json({ limit: '1mb' }));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
   });
-  const router = express.Router();
-  mountRoutes(router, routes, authHooks(deps));
-  app.use(router);
-  app.use(notFoundHandler);
-  app.use(errorHandler);
+  mountRouteGroups(app, [routingGroup(deps), outboundGroup(deps), nativeGroup(deps, nativeRoutes)]);
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { connectDatabase } from '../db/connection';
 import { parseConfig } from '../domain/config';
@@ -6,6 +6,8 @@ import { blobDir } from '../domain/paths';
 import { FsBlobStore } from '../storage/fs-blob-store';
 import { createApp } from './app';
 import { connectTemporalClient } from './temporal';
+
+const MAX_HEADER_BYTES = 64 * 1024;
 
 /** API process entry point: stateless, so any number of replicas may run behind a load balancer. */
 async function main(): Promise<void> {
@@ -15,7 +17,9 @@ async function main(): Promise<void> {
   const db = await connectDatabase(config.MONGODB_URI);
   const temporal = await connectTemporalClient(config);
   const app = createApp({ config, db, temporal, blobs: new FsBlobStore(blobDir(config)), logger });
-  const server: Server = app.listen(config.PORT, config.HOST, () => {
+  // Alibaba RPC clients put every parameter in the query: a 99-job AssignJobs is ~14 KB of request line and headers,
+  // so Node's default 16 KB header limit is raised.
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app).listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
   });
   const stop = (): void => {

@@ -1,9 +1,12 @@
-/** The few ccflow API calls the benchmarks make, over real HTTP (Node's fetch), with the tenant's API key. */
+/**
+ * The few ccflow API calls the benchmarks make, over real HTTP (Node's fetch), with the tenant's API key. Bodies are
+ * typed as the API's own operation view (api/bulk/views.ts); error bodies are problem+json.
+ */
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { OperationBody } from '../test/support/bulk';
+import type { OperationView } from '../api/bulk/views';
 
 export class ApiClient {
   constructor(
@@ -16,7 +19,7 @@ export class ApiClient {
   }
 
   /** POST /v1/bulk/operations; fields go before the file (they choose the upload limit while it streams). */
-  async submit(fields: Record<string, string>, file?: { content: Blob; name: string }): Promise<OperationBody> {
+  async submit(fields: Record<string, string>, file?: { content: Blob; name: string }): Promise<OperationView> {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     if (file) form.append('file', file.content, file.name);
@@ -25,19 +28,19 @@ export class ApiClient {
       headers: this.headers(),
       body: form,
     });
-    const body = (await res.json()) as OperationBody;
+    const body = (await res.json()) as OperationView;
     if (res.status !== 202) throw new Error(`submission refused: ${res.status} ${JSON.stringify(body)}`);
     return body;
   }
 
-  async operation(id: string): Promise<OperationBody> {
+  async operation(id: string): Promise<OperationView> {
     const res = await fetch(`${this.baseUrl}/v1/bulk/operations/${id}`, { headers: this.headers() });
     if (res.status !== 200) throw new Error(`GET operation ${id}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as OperationBody;
+    return (await res.json()) as OperationView;
   }
 
   /** Polls every `intervalMs` until the operation has ended (any final status); fails after `timeoutMs`. */
-  async waitUntilEnded(id: string, timeoutMs: number, intervalMs = 100): Promise<OperationBody> {
+  async waitUntilEnded(id: string, timeoutMs: number, intervalMs = 100): Promise<OperationView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const body = await this.operation(id);
@@ -60,7 +63,7 @@ export class ApiClient {
 }
 
 /** Asserts an operation ended `completed` with exactly these counts. */
-export function expectCompleted(body: OperationBody, total: number): void {
+export function expectCompleted(body: OperationView, total: number): void {
   const { status, counts } = body;
   if (status !== 'completed' || counts.total !== total || counts.succeeded !== total || counts.failed !== 0) {
     throw new Error(

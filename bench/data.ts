@@ -7,7 +7,12 @@ import { configObjectId, type ConfigObjectDoc } from '../db/bulk/config-objects'
 import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from '../domain/bulk/catalog';
 import { resolveHeaders, templateHeader } from '../domain/bulk/headers';
 import { type ConfigData, parseRow } from '../domain/bulk/rows';
-import { csv } from '../test/support/bulk';
+
+/** CSV text from a header and rows (cells quoted when needed), CRLF line ends like spreadsheet exports. */
+function csv(header: string[], rows: string[][], eol = '\r\n'): string {
+  const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  return [header, ...rows].map((row) => row.map(cell).join(',')).join(eol) + eol;
+}
 
 export function spec(id: ObjectTypeId): ObjectTypeSpec {
   const found = findObjectType(id);

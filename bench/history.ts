@@ -4,7 +4,6 @@
  * workflow's run is workflow-task and queueing overhead.
  */
 import type { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time';
 import { bulkOperationWorkflowId } from '../domain/ids';
 
 export interface ActivityStats {
@@ -20,6 +19,15 @@ export interface ActivitySplit {
   activities: Record<string, ActivityStats>;
   activityMs: number;
   overheadMs: number;
+}
+
+/** A protobuf Timestamp (seconds as a number or a Long, nanos) in epoch milliseconds, as the SDK converts it. */
+function timestampMs(
+  ts: { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null | undefined,
+) {
+  if (!ts) throw new Error('history event without a time');
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
+  return seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000);
 }
 
 const TIMEOUT_TYPES: Record<number, string> = {
@@ -45,7 +53,7 @@ export async function activitySplit(client: Client, tenantId: string): Promise<A
     stats.problems[what] = (stats.problems[what] ?? 0) + 1;
   };
   for (const event of events) {
-    const at = tsToMs(event.eventTime);
+    const at = timestampMs(event.eventTime);
     first = Math.min(first, at);
     last = Math.max(last, at);
     const attributes = event.activityTaskScheduledEventAttributes;

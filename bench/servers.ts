@@ -1,27 +1,30 @@
 /**
- * Helper process of `npm run bench`: starts the shared servers with the test suite's own global setup (Temporal dev
- * server through TestWorkflowEnvironment.createLocal on the binary from ensureBinaries, FerretDB on a temp dir, the
- * workflow bundle), prints the environment it exported as one JSON line, and tears everything down when its stdin
- * closes (the bench ended or died) or on SIGTERM.
+ * Helper process of `npm run bench`: starts the throwaway servers (dev/ephemeral-servers.ts: Temporal dev server
+ * through TestWorkflowEnvironment.createLocal on the binary from ensureBinaries, FerretDB on a temp dir, the workflow
+ * bundles), prints where they are as one JSON line, and tears everything down when its stdin closes (the bench ended
+ * or died) or on SIGTERM.
  *
  * Why a separate process: TestWorkflowEnvironment instantiates the Temporal SDK's process-wide Runtime singleton, and
  * worker/run.ts must install that Runtime itself before its first Worker. Jest gets the same separation for free
  * (global setup and test files use separate module registries).
  */
 import fs from 'node:fs';
-import globalSetup, { releaseServers } from '../test/support/global-setup';
+import { type EphemeralServers, startEphemeralServers } from '../dev/ephemeral-servers';
 
-/** Prefix of the stdout line carrying the environment (the Temporal dev server writes to stdout too). */
-export const ENV_LINE_PREFIX = 'CCFLOW_BENCH_SERVERS ';
+/** Prefix of the stdout line carrying the servers' description (the Temporal dev server writes to stdout too). */
+export const READY_LINE_PREFIX = 'CCFLOW_BENCH_SERVERS ';
 
-export const EXPORTED_ENV = [
-  'CCFLOW_TEST_TEMPORAL_ADDRESS',
-  'CCFLOW_TEST_MONGODB_URL',
-  'CCFLOW_WORKFLOW_BUNDLE_DIR',
-  'CCFLOW_TEST_TMP',
-  'CCFLOW_TEMPORAL_BIN',
-  'CCFLOW_FERRETDB_BIN',
-] as const;
+/** What the helper reports once its servers are up. */
+export interface ServersInfo {
+  temporalAddress: string;
+  /** FerretDB server URL without a database. */
+  mongoUrl: string;
+  bundleDir: string;
+  /** Temporary directory of the servers (removed when they stop). */
+  tmp: string;
+  /** Process ids of the server binaries (`ferretdb`, `temporal`), for CPU accounting. */
+  pids: Record<string, number>;
+}
 
 /** Direct children of this process by command name (the FerretDB and Temporal server binaries), for CPU accounting. */
 function childPids(): Record<string, number> {
@@ -40,24 +43,38 @@ function childPids(): Record<string, number> {
   return found;
 }
 
+let servers: EphemeralServers | undefined;
+
+async function release(): Promise<void> {
+  const running = servers;
+  servers = undefined;
+  await running?.stop();
+}
+
 async function serve(): Promise<void> {
   let ready = false;
   let stopRequested = false;
   const stop = (): void => {
     stopRequested = true;
-    if (!ready) return; // handled once the setup has finished
+    if (!ready) return; // handled once the servers have started
     ready = false;
-    void releaseServers().finally(() => process.exit(0));
+    void release().finally(() => process.exit(0));
   };
   process.stdin.on('end', stop).on('close', stop).resume();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  await globalSetup();
+  servers = await startEphemeralServers({ tmpPrefix: 'ccflow-bench-servers-' });
   ready = true;
   if (stopRequested) return stop();
-  const env = Object.fromEntries(EXPORTED_ENV.map((name) => [name, process.env[name] ?? '']));
+  const info: ServersInfo = {
+    temporalAddress: servers.temporalAddress,
+    mongoUrl: servers.mongoUrl,
+    bundleDir: servers.bundleDir,
+    tmp: servers.tmp,
+    pids: childPids(),
+  };
   process.stdout.on('error', () => undefined); // the bench may be gone; stdin's end then stops us
-  process.stdout.write(`${ENV_LINE_PREFIX}${JSON.stringify({ env, pids: childPids() })}\n`);
+  process.stdout.write(`${READY_LINE_PREFIX}${JSON.stringify(info)}\n`);
 }
 
 if (require.main === module) {
@@ -65,6 +82,6 @@ if (require.main === module) {
     process.stderr.write(
       `bench servers failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    void releaseServers().finally(() => process.exit(1));
+    void release().finally(() => process.exit(1));
   });
 }

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { operationViewSchema, type OperationView } from '../api/bulk/views';
-import { problemSchema } from '../api/http/problem';
+import { problemSchema } from '../api/http/envelopes/problem-schema';
 
 export type { OperationView };
 

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from './paths';
+import { ensurePythonClients } from './python-clients';
 import { FERRETDB, TEMPORAL_CLI } from './versions';
 
 export interface InstalledBinaries {
@@ -143,6 +144,7 @@ if (require.main === module) {
     const binaries = ensureBinaries();
     log(`temporal: ${binaries.temporal}`);
     log(`ferretdb: ${binaries.ferretdb}`);
+    log(`python clients: ${ensurePythonClients()}`);
   } catch (error) {
     log(error instanceof Error ? error.message : String(error));
     process.exit(1);

@@ -14,7 +14,7 @@ import {
 } from '../../domain/bulk/wav';
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../zip/reader';
-import { isArchiverNoise, isZipFile } from './csv-sources';
+import { isArchiverNoise, isZipBlob } from './csv-sources';
 
 /**
  * Audio prompts arrive as a ZIP (≤ 50 MB). Digital silence deflates about 1000:1, exactly like a zero-filled bomb,
@@ -57,8 +57,8 @@ async function firstBytes(stream: Readable, count: number): Promise<Buffer> {
 
 /** Checks every entry (name, extension, RIFF/WAVE content) without storing anything; dry runs stop here. */
 export async function stageAudioImport(deps: { blobs: BlobStore }, input: AudioStageInput): Promise<AudioStageResult> {
-  const path = deps.blobs.localPath(input.uploadKey);
-  if (!(await isZipFile(path))) {
+  const zip = { blobs: deps.blobs, key: input.uploadKey };
+  if (!(await isZipBlob(deps.blobs, input.uploadKey))) {
     return {
       outcome: 'rejected',
       reason: `"${input.fileName}" is not a ZIP file; audio files are imported as a ZIP of .wav files`,
@@ -68,8 +68,8 @@ export async function stageAudioImport(deps: { blobs: BlobStore }, input: AudioS
   const staged: StagedAudio[] = [];
   let total = 0;
   try {
-    await inspectZip(path, AUDIO_ZIP_LIMITS);
-    await forEachZipEntry(path, AUDIO_ZIP_LIMITS, async (entry, open) => {
+    await inspectZip(zip, AUDIO_ZIP_LIMITS);
+    await forEachZipEntry(zip, AUDIO_ZIP_LIMITS, async (entry, open) => {
       if (isArchiverNoise(entry.name)) return;
       total += 1;
       const name = audioFileName(entry.name);
@@ -128,7 +128,7 @@ export async function applyAudioBatch(
     }),
   );
   let rows = 0;
-  await forEachZipEntry(deps.blobs.localPath(input.uploadKey), AUDIO_ZIP_LIMITS, async (entry, open) => {
+  await forEachZipEntry({ blobs: deps.blobs, key: input.uploadKey }, AUDIO_ZIP_LIMITS, async (entry, open) => {
     const name = wanted.get(entry.name);
     if (!name) return;
     const blobKey = bulkBlobKeys.audio(input.tenantId, name);

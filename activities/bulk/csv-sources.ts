@@ -1,7 +1,7 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { type BlobStore, readBlobRange } from '../../storage/blob-store';
 import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../zip/reader';
 
 /** A file-level problem: the whole operation is rejected before anything is written. Message is for the uploader. */
@@ -27,14 +27,10 @@ const CSV_ZIP_LIMITS: ZipLimits = {
   maxEntryUncompressedBytes: BULK_LIMITS.maxCsvBytes,
 };
 
-export async function isZipFile(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    return bytesRead === 4 && buffer[0] === 0x50 && buffer[1] === 0x4b && (buffer[2] === 3 || buffer[2] === 5);
-  } finally {
-    await handle.close();
-  }
+/** Whether the blob starts with a ZIP signature (local file header, or the end record of an empty archive). */
+export async function isZipBlob(blobs: BlobStore, key: string): Promise<boolean> {
+  const bytes = await readBlobRange(blobs, key, 0, 4);
+  return bytes.length === 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
 }
 
 /** Metadata that archivers add and nobody means to import. */
@@ -79,21 +75,22 @@ async function* csvRecords(input: Readable, fileName: string): AsyncIterable<Csv
 }
 
 /**
- * Calls `visit` for each CSV of an upload: the file itself, or every `.csv` of a ZIP (folders walked). Any non-CSV
- * entry rejects the whole upload before the first CSV is visited.
+ * Calls `visit` for each CSV of an upload (the blob at `key`): the file itself, or every `.csv` of a ZIP (folders
+ * walked). Any non-CSV entry rejects the whole upload before the first CSV is visited.
  */
 export async function forEachCsvSource(
-  path: string,
+  blobs: BlobStore,
+  key: string,
   uploadName: string,
   visit: (source: CsvSource) => Promise<void>,
 ): Promise<void> {
-  if (!(await isZipFile(path))) {
-    const { createReadStream } = await import('node:fs');
-    await visit({ fileName: uploadName, records: csvRecords(createReadStream(path), uploadName) });
+  if (!(await isZipBlob(blobs, key))) {
+    await visit({ fileName: uploadName, records: csvRecords(blobs.get(key), uploadName) });
     return;
   }
+  const zip = { blobs, key };
   try {
-    const entries = (await inspectZip(path, CSV_ZIP_LIMITS)).filter((e) => !e.isDirectory && !isArchiverNoise(e.name));
+    const entries = (await inspectZip(zip, CSV_ZIP_LIMITS)).filter((e) => !e.isDirectory && !isArchiverNoise(e.name));
     const notCsv = entries.filter((e) => !e.name.toLowerCase().endsWith('.csv'));
     if (notCsv.length > 0) {
       const names = notCsv.slice(0, 5).map((e) => `"${e.name}"`);
@@ -102,7 +99,7 @@ export async function forEachCsvSource(
       );
     }
     if (entries.length === 0) throw new FileRejectedError(`ZIP "${uploadName}" contains no CSV file`);
-    await forEachZipEntry(path, CSV_ZIP_LIMITS, async (entry, openEntry) => {
+    await forEachZipEntry(zip, CSV_ZIP_LIMITS, async (entry, openEntry) => {
       if (isArchiverNoise(entry.name)) return;
       await visit({ fileName: entry.name, records: csvRecords(await openEntry(), entry.name) });
     });

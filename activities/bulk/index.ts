@@ -3,7 +3,7 @@ import type { ActivityDeps } from '../deps';
 import { applyImportBatch, type ApplyBatchInput } from './apply-import';
 import { applyAudioBatch, stageAudioImport, type AudioStageInput } from './audio';
 import { exportObjects, type ExportInput } from './export';
-import { saveOperationState, type SaveOperationInput } from './operation-store';
+import { saveOperationState, type SaveOperationInput } from '../../db/bulk/operations';
 import { purgeEndedOperations } from './purge';
 import { stageImport, type StageImportInput } from './stage-import';
 

@@ -106,5 +106,5 @@ export async function commitScrub(blobs: BlobStore, plan: ScrubPlan): Promise<vo
   async function* entries() {
     for (const file of plan.files) yield { name: file.name, content: blobs.get(file.key) };
   }
-  await writeZip(blobs.localPath(plan.uploadKey), entries());
+  await writeZip({ blobs, key: plan.uploadKey }, entries());
 }

@@ -7,7 +7,7 @@ import { BULK_LIMITS } from '../../domain/bulk/limits';
 import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import type { ConfigData } from '../../domain/bulk/rows';
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
-import { type CsvSource, FileRejectedError, forEachCsvSource, isZipFile } from './csv-sources';
+import { type CsvSource, FileRejectedError, forEachCsvSource, isZipBlob } from './csv-sources';
 import { ErrorReport, withoutErrorColumn } from './error-report';
 import { ExistenceIndex } from './existence';
 import { blankCells, commitScrub, protectSecrets, type ScrubPlan, UploadScrubber } from './secrets';
@@ -220,12 +220,11 @@ export async function stageImport(
     return saved.result;
   }
   const hasSecrets = (dialect.secretFields?.length ?? 0) > 0;
-  const uploadPath = deps.blobs.localPath(input.uploadKey);
-  const zip = await isZipFile(uploadPath);
+  const zip = await isZipBlob(deps.blobs, input.uploadKey);
   const scrubber = hasSecrets ? new UploadScrubber(deps.blobs, input) : undefined;
   const stager = new ImportStager(deps, input, dialect, scrubber);
   try {
-    await forEachCsvSource(uploadPath, input.fileName, (source) => stager.stageSource(source));
+    await forEachCsvSource(deps.blobs, input.uploadKey, input.fileName, (source) => stager.stageSource(source));
     const result = await stager.finish();
     if (scrubber) {
       const scrub = await scrubber.finish(zip);

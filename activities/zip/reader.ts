@@ -1,7 +1,10 @@
-import fs, { type FileHandle } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import path from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { RandomAccessReader, fromRandomAccessReader, getFileNameLowLevel, type Entry, type ZipFile } from 'yauzl';
+import type { BlobStore } from '../../storage/blob-store';
+import { FsBlobStore } from '../../storage/fs-blob-store';
 
 /**
  * Safe, streaming ZIP reading for bulk imports. Every entry of the central directory is validated before a single
@@ -192,70 +195,107 @@ class EntryValidator {
   }
 }
 
-/** fs/libuv failures (missing file, EIO) carry `syscall`; they are infrastructure problems, not the uploader's. */
-function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && 'syscall' in error;
+/** Errors raised by the blob store while a ZIP is read: infrastructure problems, whatever their message. */
+const storeErrors = new WeakSet<Error>();
+
+function markStoreError(error: unknown): void {
+  if (error instanceof Error) storeErrors.add(error);
+}
+
+/**
+ * fs/libuv failures (missing file, EIO) carry `syscall`, and any failure of the blob store is marked as it passes; they
+ * are infrastructure problems, not the uploader's.
+ */
+function isInfrastructureError(error: unknown): error is Error {
+  return error instanceof Error && ('syscall' in error || storeErrors.has(error));
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-const READ_CHUNK_BYTES = 64 * 1024;
+/** A ZIP in a blob store. */
+export interface ZipBlob {
+  blobs: BlobStore;
+  key: string;
+}
 
-/** Bytes [start, end) of a file by positional reads; destroying it leaves the shared FileHandle open. */
-class FileRangeStream extends Readable {
-  private position: number;
+/** A ZIP in a blob store, or a local file path (tools and tests), read as a blob of a store rooted at its folder. */
+export type ZipSource = ZipBlob | string;
 
-  constructor(
-    private readonly handle: FileHandle,
-    start: number,
-    private readonly end: number,
-  ) {
-    super({ highWaterMark: READ_CHUNK_BYTES });
-    this.position = start;
-  }
-
-  override _read(size: number): void {
-    const length = Math.min(size, READ_CHUNK_BYTES, this.end - this.position);
-    if (length <= 0) {
-      this.push(null);
-      return;
-    }
-    this.handle.read(Buffer.allocUnsafe(length), 0, length, this.position).then(
-      ({ bytesRead, buffer }) => {
-        if (this.destroyed) return;
-        if (bytesRead === 0) {
-          this.push(null); // early EOF: yauzl reports the missing bytes
-          return;
-        }
-        this.position += bytesRead;
-        this.push(buffer.subarray(0, bytesRead));
-      },
-      (error: Error) => this.destroy(error),
-    );
-  }
+/** The blob a source names; the ZIP writer accepts the same sources. */
+export function zipBlobOf(source: ZipSource): ZipBlob {
+  if (typeof source !== 'string') return source;
+  return { blobs: new FsBlobStore(path.dirname(source)), key: path.basename(source) };
 }
 
 /**
- * yauzl reads through this instead of its own fd reader: positional reads on one FileHandle, so concurrent entry
- * streams are independent and destroying one mid-read is safe (yauzl's fd-slicer throws on a null context when a
- * stream is destroyed while its read is queued behind another stream's; fs read streams close the shared fd when
- * destroyed). yauzl calls close() once the ZipFile is closed and every entry stream has ended or been destroyed.
+ * Central-directory records and local headers are read in windows of this size, so reading a directory costs a few
+ * ranged reads rather than two per record; entry data is streamed by its own ranged read.
  */
-class FileHandleReader extends RandomAccessReader {
+const READ_WINDOW_BYTES = 64 * 1024;
+
+/**
+ * yauzl reads through this: small positional reads (`read`) are served from the last two fetched windows (one tracks
+ * the central directory while the other holds the local header of the entry being opened), and entry data is one
+ * ranged read of the store per stream, so concurrent entry streams are independent and destroying one mid-read is
+ * safe. yauzl calls close() once the ZipFile is closed and every entry stream has ended or been destroyed; `closed`
+ * then also waits for the store's streams to close (for files: their descriptors).
+ */
+class BlobRangeReader extends RandomAccessReader {
   readonly closed: Promise<void>;
   private markClosed: () => void = () => undefined;
+  private windows: { start: number; data: Buffer }[] = [];
+  private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly handle: FileHandle) {
+  constructor(
+    private readonly blob: ZipBlob,
+    private readonly size: number,
+  ) {
     super();
     this.closed = new Promise((resolve) => {
       this.markClosed = resolve;
     });
   }
 
+  /** Bytes [start, end) from the store, tracked until the stream closes; its errors are marked as the store's. */
+  private range(start: number, end: number): Readable {
+    let stream: Readable;
+    try {
+      stream = this.blob.blobs.getRange(this.blob.key, start, end);
+    } catch (error) {
+      markStoreError(error);
+      throw error;
+    }
+    stream.on('error', markStoreError);
+    const done = finished(stream).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(done);
+    void done.then(() => this.pending.delete(done));
+    return stream;
+  }
+
+  /** Up to `length` bytes at `position` (fewer only when the blob ends first). */
+  async bytes(position: number, length: number): Promise<Buffer> {
+    const end = position + length;
+    const index = this.windows.findIndex((w) => w.start <= position && end <= w.start + w.data.length);
+    const cached = this.windows[index];
+    if (cached) {
+      if (index > 0) this.windows = [cached, ...this.windows.filter((w) => w !== cached)];
+      return cached.data.subarray(position - cached.start, end - cached.start);
+    }
+    const windowEnd = Math.max(end, Math.min(this.size, position + READ_WINDOW_BYTES));
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.range(position, windowEnd)) chunks.push(chunk as Buffer);
+    const data = Buffer.concat(chunks).subarray(0, windowEnd - position);
+    this.windows = [{ start: position, data }, ...this.windows].slice(0, 2);
+    return data.subarray(0, length);
+  }
+
   override _readStreamForRange(start: number, end: number): Readable {
-    return new FileRangeStream(this.handle, start, end);
+    return this.range(start, end);
   }
 
   override read(
@@ -267,37 +307,37 @@ class FileHandleReader extends RandomAccessReader {
   ): void {
     // yauzl's callback also takes bytesRead (fs.read semantics; its typings omit it) to detect a truncated file.
     const done = callback as (error: Error | null, bytesRead?: number) => void;
-    this.handle.read(buffer, offset, length, position).then(
-      ({ bytesRead }) => done(null, bytesRead),
+    this.bytes(position, length).then(
+      (data) => done(null, data.copy(buffer, offset)),
       (error: Error) => done(error),
     );
   }
 
+  /** Resolves once every stream this reader opened on the store has closed. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
   override close(callback: (error: Error | null) => void): void {
-    this.handle.close().then(
-      () => {
-        this.markClosed();
-        callback(null);
-      },
-      (error: Error) => {
-        this.markClosed();
-        callback(error);
-      },
-    );
+    this.windows = [];
+    void this.idle().then(() => {
+      this.markClosed();
+      callback(null);
+    });
   }
 }
 
 interface OpenZip {
   zip: ZipFile;
-  reader: FileHandleReader;
+  reader: BlobRangeReader;
 }
 
-async function openZip(path: string): Promise<OpenZip> {
-  const handle = await fs.open(path, 'r'); // a missing file or permissions error is not the uploader's fault
+async function openZip(source: ZipSource): Promise<OpenZip> {
+  const blob = zipBlobOf(source);
+  const size = await blob.blobs.size(blob.key); // a missing blob or a failing store is not the uploader's fault
+  const reader = new BlobRangeReader(blob, size);
   let zip: ZipFile;
-  const reader = new FileHandleReader(handle);
   try {
-    const { size } = await handle.stat();
     zip = await new Promise<ZipFile>((resolve, reject) => {
       // decodeStrings: false so yauzl does not reject unsafe names itself with generic messages: names are decoded
       // with getFileNameLowLevel and judged by checkZipEntryName. validateEntrySizes stays on (the default).
@@ -305,10 +345,10 @@ async function openZip(path: string): Promise<OpenZip> {
       fromRandomAccessReader(reader, size, options, (error, file) => (error ? reject(error) : resolve(file)));
     });
   } catch (error) {
-    const signature = await handle.read(Buffer.alloc(2), 0, 2, 0).catch(() => undefined);
-    await handle.close();
-    if (isSystemError(error)) throw error;
-    if (signature?.bytesRead === 2 && signature.buffer.toString('latin1') === 'PK') {
+    const signature = await reader.bytes(0, 2).catch(() => undefined);
+    await reader.idle();
+    if (isInfrastructureError(error)) throw error;
+    if (signature?.length === 2 && signature.toString('latin1') === 'PK') {
       throw new ZipRejectedError('corrupt', `ZIP is truncated or corrupt: ${messageOf(error)}`);
     }
     throw new ZipRejectedError('not-a-zip', 'the file is not a ZIP archive');
@@ -319,7 +359,7 @@ async function openZip(path: string): Promise<OpenZip> {
   return { zip, reader };
 }
 
-/** Closes the archive and waits until its file is closed, which yauzl does once every entry stream is gone. */
+/** Closes the archive and waits until its blob is released, which yauzl does once every entry stream is gone. */
 async function closeZip({ zip, reader }: OpenZip): Promise<void> {
   zip.close();
   await reader.closed;
@@ -355,7 +395,7 @@ async function* validatedEntries(
 }
 
 function centralDirectoryError(error: unknown, index: number): Error {
-  if (isSystemError(error)) return error;
+  if (isInfrastructureError(error)) return error;
   if (/encryption/i.test(messageOf(error))) {
     return new ZipRejectedError(
       'encrypted',
@@ -369,8 +409,8 @@ function centralDirectoryError(error: unknown, index: number): Error {
  * Reads the central directory only and validates every entry (names, symlinks, encryption, count, declared sizes,
  * compression ratios) without extracting anything. Rejects with {@link ZipRejectedError} on the first problem.
  */
-export async function inspectZip(path: string, limits: ZipLimits): Promise<ZipEntryInfo[]> {
-  const opened = await openZip(path);
+export async function inspectZip(source: ZipSource, limits: ZipLimits): Promise<ZipEntryInfo[]> {
+  const opened = await openZip(source);
   try {
     const infos: ZipEntryInfo[] = [];
     for await (const { info } of validatedEntries(opened.zip, limits)) infos.push(info);
@@ -399,7 +439,7 @@ const crc32: (data: Uint8Array, value?: number) => number =
   typeof zlib.crc32 === 'function' ? zlib.crc32 : tableCrc32();
 
 function entryStreamError(info: ZipEntryInfo, error: unknown): Error {
-  if (error instanceof ZipRejectedError || isSystemError(error)) return error;
+  if (error instanceof ZipRejectedError || isInfrastructureError(error)) return error;
   return new ZipRejectedError('corrupt', `ZIP entry ${quoteName(info.name)} is corrupt: ${messageOf(error)}`);
 }
 
@@ -508,14 +548,14 @@ async function visitEntry(
  * closed on every path, including the visitor throwing.
  */
 export async function forEachZipEntry(
-  path: string,
+  source: ZipSource,
   limits: ZipLimits,
   visit: (entry: ZipEntryInfo, open: () => Promise<Readable>) => Promise<void>,
 ): Promise<void> {
   // Pass 1 rejects bad archives whole before anything is extracted; pass 2 re-reads the central directory so memory
   // does not grow with the entry count (records are validated again, which is cheap).
-  await inspectZip(path, limits);
-  const opened = await openZip(path);
+  await inspectZip(source, limits);
+  const opened = await openZip(source);
   try {
     for await (const { entry, info } of validatedEntries(opened.zip, limits)) {
       if (!info.isDirectory) await visitEntry(opened.zip, entry, info, visit);

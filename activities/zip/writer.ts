@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { checkZipEntryName, quoteName } from './reader';
+import { checkZipEntryName, quoteName, zipBlobOf, type ZipSource } from './reader';
 
 export interface ZipFileInput {
   /** Relative '/'-separated path inside the archive, e.g. `queues/queues-0001.csv`. */
@@ -24,28 +20,29 @@ function assertEntryName(name: string, seen: Set<string>): void {
 }
 
 /**
- * Streams `files` into a deflated ZIP at `targetPath`, one entry at a time: the next file is pulled from the iterable
- * only after the previous one has been consumed, so memory stays flat however many (or large) the files are. The ZIP
- * is written to a temp file renamed into place, so readers never see a partial archive; on failure nothing is left
- * behind and the current source stream is destroyed. Names must be normalised relative paths, unique in the archive.
+ * Streams `files` into a deflated ZIP stored at `target` (a blob, or a local file path), one entry at a time: the next
+ * file is pulled from the iterable only after the previous one has been consumed, so memory stays flat however many
+ * (or large) the files are. The archive is streamed into `BlobStore.put`, which replaces the blob only once complete
+ * (for files: a temp file renamed into place), so readers never see a partial archive; on failure the output stream
+ * is destroyed so nothing is left behind, and the current source stream is destroyed. Names must be normalised
+ * relative paths, unique in the archive.
  */
 export async function writeZip(
-  targetPath: string,
+  target: ZipSource,
   files: AsyncIterable<ZipFileInput> | Iterable<ZipFileInput>,
   options: { compressionLevel?: number } = {},
 ): Promise<{ bytes: number; entries: number }> {
-  await fs.mkdir(path.dirname(targetPath), { recursive: true });
-  const temp = `${targetPath}.${randomUUID()}.partial`;
+  const { blobs, key } = zipBlobOf(target);
   const zip = new ZipFile();
-  const output = createWriteStream(temp);
   let fail: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_resolve, reject) => {
     fail = reject;
   });
   failed.catch(() => undefined);
   zip.on('error', (error: unknown) => fail(error));
-  zip.outputStream.on('error', () => undefined); // surfaced by the pipeline below; never an unhandled event
-  const written = pipeline(zip.outputStream, output);
+  const output = zip.outputStream as Readable; // a PassThrough; yazl's typings say NodeJS.ReadableStream
+  output.on('error', () => undefined); // surfaced by the put below; never an unhandled event
+  const written = blobs.put(key, output);
   written.catch((error: unknown) => fail(error));
 
   let current: Readable | undefined;
@@ -64,15 +61,13 @@ export async function writeZip(
       entries += 1;
     }
     zip.end();
-    await Promise.race([written, failed]);
-    const { size } = await fs.stat(temp);
-    await fs.rename(temp, targetPath);
-    return { bytes: size, entries };
+    const { bytes } = await Promise.race([written, failed]);
+    return { bytes, entries };
   } catch (error) {
     current?.destroy();
-    output.destroy();
+    // Failing the archive stream makes the store discard what it has received.
+    output.destroy(error instanceof Error ? error : new Error(String(error)));
     await written.catch(() => undefined);
-    await fs.rm(temp, { force: true });
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import { findObjectType } from '../../domain/bulk/catalog';
 import { dialectFor } from '../../domain/bulk/dialects';
 import { ServiceError } from '../../domain/errors';
 import type { ApiDeps } from '../context';
+import { decodeCursor, pageQuerySchema, toPage } from '../http/pagination';
 import { defineRoute } from '../http/route';
 
 const configObjectSchema = z.object({
@@ -23,10 +24,8 @@ const audioFileSchema = z.object({
   updatedAt: z.iso.datetime(),
   links: z.object({ content: z.string() }),
 });
-const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().optional().describe('The last key of the previous page (nextCursor)'),
-});
+const pageQuery = pageQuerySchema(100, 500);
+const keyCursor = z.tuple([z.string()]);
 
 function csvType(type: string) {
   const spec = findObjectType(type);
@@ -71,19 +70,14 @@ export function configObjectRoutes({ db, blobs }: ApiDeps) {
       async handler({ res, params, query, tenant }) {
         const spec = csvType(params.type);
         const filter: Record<string, unknown> = { tenantId: tenant.id };
-        if (query.cursor) filter._id = { $gt: configObjectId(tenant.id, query.cursor) };
+        if (query.cursor) filter._id = { $gt: configObjectId(tenant.id, decodeCursor(query.cursor, keyCursor)[0]) };
         const docs = await db
           .configObjects(spec.id)
           .find(filter)
           .sort({ _id: 1 })
           .limit(query.limit + 1)
           .lean<ConfigObjectDoc[]>();
-        const page = docs.slice(0, query.limit);
-        const last = page[page.length - 1];
-        res.json({
-          items: page.map(configView(spec.id)),
-          ...(docs.length > query.limit && last ? { nextCursor: last.key } : {}),
-        });
+        res.json(toPage(docs, query.limit, configView(spec.id), (doc) => [doc.key]));
       },
     }),
     defineRoute({
@@ -119,26 +113,28 @@ export function configObjectRoutes({ db, blobs }: ApiDeps) {
       },
       async handler({ res, query, tenant }) {
         const filter: Record<string, unknown> = { tenantId: tenant.id };
-        if (query.cursor) filter.name = { $gt: query.cursor };
+        if (query.cursor) filter.name = { $gt: decodeCursor(query.cursor, keyCursor)[0] };
         const docs = await db.audioFiles
           .find(filter)
           .sort({ name: 1 })
           .limit(query.limit + 1)
           .lean();
-        const page = docs.slice(0, query.limit);
-        const last = page[page.length - 1];
-        res.json({
-          items: page.map((doc) => ({
-            name: doc.name,
-            sizeBytes: doc.sizeBytes,
-            contentType: doc.contentType,
-            sourcePath: doc.sourcePath,
-            createdAt: doc.createdAt.toISOString(),
-            updatedAt: doc.updatedAt.toISOString(),
-            links: { content: `/v1/audio-files/${encodeURIComponent(doc.name)}` },
-          })),
-          ...(docs.length > query.limit && last ? { nextCursor: last.name } : {}),
-        });
+        res.json(
+          toPage(
+            docs,
+            query.limit,
+            (doc) => ({
+              name: doc.name,
+              sizeBytes: doc.sizeBytes,
+              contentType: doc.contentType,
+              sourcePath: doc.sourcePath,
+              createdAt: doc.createdAt.toISOString(),
+              updatedAt: doc.updatedAt.toISOString(),
+              links: { content: `/v1/audio-files/${encodeURIComponent(doc.name)}` },
+            }),
+            (doc) => [doc.name],
+          ),
+        );
       },
     }),
     defineRoute({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { Response } from 'express';
 import { z } from 'zod';
-import type { BulkOperationDoc } from '../../db/bulk/operations';
+import { type BulkOperationDoc, recordSubmittedOperation } from '../../db/bulk/operations';
 import { findObjectType, OBJECT_TYPE_IDS } from '../../domain/bulk/catalog';
 import { BULK_LIMITS } from '../../domain/bulk/limits';
 import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
@@ -12,6 +13,7 @@ import { assertNoActiveOperation, liveOperationState, requestCancel, startBulkOp
 import { operationView, operationViewSchema } from './views';
 import type { ApiDeps, Tenant } from '../context';
 import { readMultipart } from '../http/multipart';
+import { decodeCursor, pageQuerySchema, toPage } from '../http/pagination';
 import { defineRoute } from '../http/route';
 
 const submissionSchema = z
@@ -32,14 +34,14 @@ const multipartBodySchema = submissionSchema.extend({
     .optional(),
 });
 
-const listQuery = z.object({
-  q: z.string().trim().max(200).optional().describe('Matches the operation id or (case-insensitively) the file name'),
-  status: z.enum(OPERATION_STATUSES).optional(),
-  kind: z.enum(OPERATION_KINDS).optional(),
-  objectType: z.enum(OBJECT_TYPE_IDS).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().optional(),
-});
+const listQuery = z
+  .object({
+    q: z.string().trim().max(200).optional().describe('Matches the operation id or (case-insensitively) the file name'),
+    status: z.enum(OPERATION_STATUSES).optional(),
+    kind: z.enum(OPERATION_KINDS).optional(),
+    objectType: z.enum(OBJECT_TYPE_IDS).optional(),
+  })
+  .extend(pageQuerySchema(20, 100).shape);
 const idParams = z.object({ id: z.uuid() });
 
 /** Upload limits per object type (Webex: CSV ≤ 5 MB, audio ZIP ≤ 50 MB); applied while the upload streams. */
@@ -64,22 +66,10 @@ function uploadLimit(
 const submitterOf = (tenant: Tenant, header: string | undefined): string =>
   header && /^[^\s]{1,200}$/.test(header) ? header : `api-key:${tenant.apiKeyPrefix}`;
 
-function encodeCursor(doc: Pick<BulkOperationDoc, 'createdAt' | '_id'>): string {
-  return Buffer.from(JSON.stringify([doc.createdAt.toISOString(), doc._id])).toString('base64url');
-}
+/** Operations are listed newest first; the cursor is the last item's (createdAt, id). */
+const operationCursor = z.tuple([z.iso.datetime(), z.string()]);
 
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
-    throw new ServiceError('validationFailed', 'cursor is not a cursor returned by this endpoint', {
-      errors: [{ in: 'query', field: 'cursor', message: 'invalid cursor' }],
-    });
-  }
-}
+const baseName = (doc: Pick<BulkOperationDoc, 'fileName'>): string => doc.fileName.replace(/\.(csv|zip)$/i, '');
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -97,6 +87,12 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
     return Boolean(doc?.endedAt);
   };
 
+  /** Streams one of the operation's files as a download. */
+  function sendFile(res: Response, key: string, contentType: string, fileName: string): void {
+    res.type(contentType).attachment(fileName);
+    blobs.get(key).pipe(res);
+  }
+
   async function viewOf(doc: BulkOperationDoc) {
     const active = doc.status === 'new' || doc.status === 'inProgress';
     return operationView(doc, active ? await liveOperationState(temporal, doc.tenantId, doc._id) : undefined);
@@ -106,21 +102,7 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
   async function launch(input: BulkWorkflowInput): Promise<BulkOperationDoc> {
     await startBulkOperation(temporal, prefix, input, hasEnded);
     const { tenantId, operationId, submittedAt, batchSize: _batchSize, ...rest } = input;
-    await db.bulkOperations.updateOne(
-      { _id: operationId },
-      {
-        $setOnInsert: {
-          ...rest,
-          tenantId,
-          createdAt: new Date(submittedAt),
-          status: 'new',
-          counts: { total: 0, succeeded: 0, failed: 0 },
-          processed: 0,
-          version: 0,
-        },
-      },
-      { upsert: true },
-    );
+    await recordSubmittedOperation(db, { ...rest, tenantId, operationId, createdAt: submittedAt });
     return findOperation(tenantId, operationId);
   }
 
@@ -226,10 +208,9 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
         if (query.q)
           and.push({ $or: [{ _id: query.q }, { fileName: { $regex: escapeRegex(query.q), $options: 'i' } }] });
         if (query.cursor) {
-          const after = decodeCursor(query.cursor);
-          and.push({
-            $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }],
-          });
+          const [createdAtText, id] = decodeCursor(query.cursor, operationCursor);
+          const createdAt = new Date(createdAtText);
+          and.push({ $or: [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }] });
         }
         if (and.length > 0) filter.$and = and;
         const docs = await db.bulkOperations
@@ -237,12 +218,13 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
           .sort({ createdAt: -1, _id: -1 })
           .limit(query.limit + 1)
           .lean<BulkOperationDoc[]>();
-        const page = docs.slice(0, query.limit);
-        const last = page[page.length - 1];
-        res.json({
-          items: await Promise.all(page.map(viewOf)),
-          ...(docs.length > query.limit && last ? { nextCursor: encodeCursor(last) } : {}),
-        });
+        const page = toPage(
+          docs,
+          query.limit,
+          (doc) => doc,
+          (doc) => [doc.createdAt.toISOString(), doc._id],
+        );
+        res.json({ ...page, items: await Promise.all(page.items.map(viewOf)) });
       },
     }),
     defineRoute({
@@ -273,9 +255,7 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
             `Bulk operation ${params.id} has no error file (no row failed, or it has not finished validating)`,
           );
         }
-        const base = doc.fileName.replace(/\.(csv|zip)$/i, '');
-        res.type('text/csv; charset=utf-8').attachment(`${base}-errors.csv`);
-        blobs.get(doc.errorsKey).pipe(res);
+        sendFile(res, doc.errorsKey, 'text/csv; charset=utf-8', `${baseName(doc)}-errors.csv`);
       },
     }),
     defineRoute({
@@ -298,14 +278,18 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
           );
         }
         const zip = doc.resultContentType === 'application/zip';
-        const base = doc.fileName.replace(/\.(csv|zip)$/i, '');
-        res.type(zip ? 'application/zip' : 'text/csv; charset=utf-8').attachment(`${base}.${zip ? 'zip' : 'csv'}`);
-        blobs.get(doc.resultKey).pipe(res);
+        sendFile(
+          res,
+          doc.resultKey,
+          zip ? 'application/zip' : 'text/csv; charset=utf-8',
+          `${baseName(doc)}.${zip ? 'zip' : 'csv'}`,
+        );
       },
     }),
     defineRoute({
       method: 'post',
-      path: '/v1/bulk/operations/:id\\:retry',
+      path: '/v1/bulk/operations/:id',
+      verb: 'retry',
       summary: 'Re-run a failed or completedWithErrors operation from its stored file, as a new operation',
       tags: ['bulk'],
       auth: 'tenant',
@@ -356,7 +340,8 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
     }),
     defineRoute({
       method: 'post',
-      path: '/v1/bulk/operations/:id\\:cancel',
+      path: '/v1/bulk/operations/:id',
+      verb: 'cancel',
       summary: 'Stop a running operation after its current batch (status failed, reason "cancelled")',
       tags: ['bulk'],
       auth: 'tenant',

@@ -1,58 +1,48 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ServiceError } from '../../domain/errors';
+import type { ErrorEnvelope } from './envelopes/envelope';
 
-const PROBLEM_TYPE_BASE = 'https://ccflow.dev/problems/';
-
-function titleFor(status: number): string {
-  const titles: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    412: 'Precondition Failed',
-    413: 'Content Too Large',
-    415: 'Unsupported Media Type',
-    503: 'Service Unavailable',
-  };
-  return titles[status] ?? 'Internal Server Error';
-}
-
-export function sendProblem(req: Request, res: Response, error: ServiceError): void {
-  res
-    .status(error.status)
-    .type('application/problem+json')
-    .json({
-      type: `${PROBLEM_TYPE_BASE}${error.code}`,
-      title: titleFor(error.status),
-      status: error.status,
-      code: error.code,
-      detail: error.message,
-      instance: req.originalUrl,
-      requestId: req.id,
-      ...error.extensions,
-    });
-}
-
-/** Maps any thrown error to RFC 9457 problem details; unknown errors are logged and hidden behind a 500. */
-export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
-  if (error instanceof ServiceError) return sendProblem(req, res, error);
-  if (isBodyParserError(error)) {
-    const code = error.type === 'entity.too.large' ? 'payloadTooLarge' : 'badRequest';
-    return sendProblem(req, res, new ServiceError(code, `Request body could not be read: ${error.message}`));
+/**
+ * Turns anything thrown while serving a request into a ServiceError: our own errors pass through; body-parser and
+ * URL-decoding failures are the client's (400 / 413 / 415); anything else is logged and hidden behind a 500.
+ */
+export function toServiceError(error: unknown, req: Request): ServiceError {
+  if (error instanceof ServiceError) return error;
+  if (error instanceof URIError || isDecodeParamError(error)) {
+    return new ServiceError('badRequest', `The request path is not valid percent-encoding: ${req.originalUrl}`);
+  }
+  if (isHttpError(error) && typeof error.type === 'string') {
+    if (error.type === 'entity.too.large') {
+      return new ServiceError('payloadTooLarge', `Request body could not be read: ${error.message}`);
+    }
+    if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
+      return new ServiceError('unsupportedMediaType', `Request body could not be read: ${error.message}`);
+    }
+    return new ServiceError('badRequest', `Request body could not be read: ${error.message}`);
   }
   req.log.error({ err: error }, 'unhandled error');
-  sendProblem(
-    req,
-    res,
-    new ServiceError('internal', 'An unexpected error occurred; see the server log for requestId.'),
-  );
+  return new ServiceError('internal', 'An unexpected error occurred; see the server log for requestId.');
 }
 
-export function notFoundHandler(req: Request, res: Response): void {
-  sendProblem(req, res, new ServiceError('notFound', `No route for ${req.method} ${req.path}`));
+/** The error handler of a route group: every error leaves in the group's envelope. */
+export function errorHandlerFor(envelope: ErrorEnvelope) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(error);
+    envelope.send(req, res, toServiceError(error, req));
+  };
 }
 
-function isBodyParserError(error: unknown): error is Error & { type: string; status: number } {
-  return error instanceof Error && 'type' in error && typeof error.type === 'string' && 'status' in error;
+/** The last handler of a route group: a path it owns but no route serves. */
+export function notFoundFor(envelope: ErrorEnvelope): RequestHandler {
+  return (req, res) =>
+    envelope.send(req, res, new ServiceError('notFound', `No route for ${req.method} ${req.baseUrl}${req.path}`));
+}
+
+function isHttpError(error: unknown): error is Error & { type?: unknown; status: number } {
+  return error instanceof Error && 'status' in error && typeof error.status === 'number';
+}
+
+/** Express 5's router reports an undecodable path parameter as a 400 "Failed to decode param". */
+function isDecodeParamError(error: unknown): boolean {
+  return isHttpError(error) && error.status === 400 && /decode param/i.test(error.message);
 }

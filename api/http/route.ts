@@ -1,9 +1,10 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, Response, Router } from 'express';
+import type { AuthHooks } from './auth/strategy';
 import { type z } from 'zod';
 import { ServiceError } from '../../domain/errors';
 import type { Tenant } from '../context';
-import { problemSchema } from './problem';
+import { problemSchema } from './envelopes/problem-schema';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodObject;
@@ -30,6 +31,8 @@ export interface RouteContext<B, Q, P> {
 export interface RouteDefinition<B extends z.ZodType, Q extends AnyObject, P extends AnyObject> {
   method: Method;
   path: string; // express syntax, e.g. /v1/bulk/operations/:id
+  /** A custom verb after the last segment (Google API style, as Azure uses): `verb: 'cancel'` serves `…/{id}:cancel`. */
+  verb?: string;
   summary: string;
   tags: string[];
   auth: 'tenant' | 'admin' | 'none';
@@ -66,7 +69,7 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: 'body' | '
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: AuthHooks): void {
   for (const route of routes) {
     const guard = route.auth === 'tenant' ? authenticate.tenant : route.auth === 'admin' ? authenticate.admin : pass;
-    router[route.method](route.path, guard, async (req: Request, res: Response) => {
+    router[route.method](expressPath(route), guard, async (req: Request, res: Response) => {
       const body = route.body && !route.bodyContentType ? parseOrThrow(route.body, req.body ?? {}, 'body') : undefined;
       const query = route.query ? parseOrThrow(route.query, req.query, 'query') : {};
       const params = route.params ? parseOrThrow(route.params, req.params, 'path') : {};
@@ -75,14 +78,13 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], authent
   }
 }
 
-export interface AuthHooks {
-  tenant: (req: Request, res: Response, next: NextFunction) => void;
-  admin: (req: Request, res: Response, next: NextFunction) => void;
-}
-
 const pass = (_req: Request, _res: Response, next: NextFunction): void => next();
 
-const openApiPath = (path: string): string => path.replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}').replaceAll('\\', '');
+/** `:verb` is part of the last segment: Express needs the colon escaped so it is not read as a parameter. */
+const expressPath = (route: AnyRoute): string => (route.verb ? `${route.path}\\:${route.verb}` : route.path);
+
+const openApiPath = (route: AnyRoute): string =>
+  route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') + (route.verb ? `:${route.verb}` : '');
 
 export function registerOpenApi(registry: OpenAPIRegistry, routes: readonly AnyRoute[]): void {
   for (const route of routes) {
@@ -105,7 +107,7 @@ export function registerOpenApi(registry: OpenAPIRegistry, routes: readonly AnyR
     }
     registry.registerPath({
       method: route.method,
-      path: openApiPath(route.path),
+      path: openApiPath(route),
       summary: route.summary,
       tags: route.tags,
       security: route.auth === 'none' ? [] : [{ [route.auth === 'admin' ? 'adminKey' : 'apiKey']: [] }],

@@ -11,7 +11,7 @@ import { defineRoute } from '../http/route';
 
 const pingParams = z.object({ id: z.uuid() });
 
-export function systemRoutes({ db, temporal, config }: ApiDeps) {
+export function pingRoutes({ db, temporal, config }: ApiDeps) {
   return [
     defineRoute({
       method: 'post',

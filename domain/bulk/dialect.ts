@@ -1,6 +1,7 @@
 import type { ObjectTypeSpec } from './object-type';
 import type { ObjectTypeId } from './object-type-ids';
 import type { ColumnSpec } from './columns';
+import { mergePatch } from '../merge-patch';
 import { resolveHeaders } from './headers';
 import { type ConfigData, type ObjectReference, parseRow } from './rows';
 
@@ -61,14 +62,13 @@ export interface ExportDialect {
   start(): ExportWriter;
 }
 
-/** Overwrite the attributes present in the row; a null (empty cell) clears the attribute; absent columns stay. */
+/**
+ * A row is a merge patch of the stored object (RFC 7396): the attributes present in the row overwrite, a null (an
+ * empty cell) clears the attribute, absent columns stay. Cell values are scalars or lists, which a merge patch
+ * replaces whole (JSON columns are kept as their text).
+ */
 export function mergeAttributes(existing: ConfigData | undefined, incoming: ConfigData): ConfigData {
-  const merged: ConfigData = { ...existing };
-  for (const [field, value] of Object.entries(incoming)) {
-    if (value === null) delete merged[field];
-    else merged[field] = value;
-  }
-  return merged;
+  return mergePatch(existing, incoming);
 }
 
 export function catalogDialect(spec: ObjectTypeSpec): ImportDialect<readonly ColumnSpec[]> {

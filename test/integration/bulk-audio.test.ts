@@ -1,18 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import { download, runImport, submitImport } from '../support/bulk';
-import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { useTestStack } from '../support/stack';
 import { wav, zipOf } from '../support/zip';
 
 describe('bulk import of audio files (ZIP of WAV)', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = stack.tenant;
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack, tenant } = useTestStack();
 
   it('walks folders, imports real WAVs and lists everything else in the error CSV', async () => {
     const zip = await zipOf({

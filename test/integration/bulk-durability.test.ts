@@ -1,18 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { csv, submitImport, waitForOperation, type OperationBody } from '../support/bulk';
 import { exited, spawnWorker } from '../support/processes';
-import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { eventually, useTestStack } from '../support/stack';
 
 describe('durability: the worker process dies in the middle of a 5000-row import', () => {
-  let stack: TestStack;
   let worker: ChildProcess | undefined;
-  beforeAll(async () => {
-    stack = await startTestStack({ workers: false, env: { CCFLOW_BULK_BATCH_SIZE: '250' } });
-  });
-  afterAll(async () => {
+  // Declared before the stack, so it runs first: the worker process dies before the stack stops.
+  afterAll(() => {
     worker?.kill('SIGKILL');
-    await stack.stop();
   });
+  const { stack } = useTestStack({ workers: false, env: { CCFLOW_BULK_BATCH_SIZE: '250' } });
 
   it('completes after a restart with every row written exactly once and correct counts', async () => {
     worker = spawnWorker(stack.env);

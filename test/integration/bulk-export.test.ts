@@ -1,18 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import { csv, download, runImport, submitExport, waitForOperation } from '../support/bulk';
-import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { useTestStack } from '../support/stack';
 import { unzip, zipOf } from '../support/zip';
 
 describe('bulk export', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = stack.tenant;
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack, tenant } = useTestStack();
 
   async function runExport(objectType: string, fileName?: string) {
     const res = await submitExport(stack, tenant, objectType, fileName);

@@ -1,7 +1,7 @@
 /** Every file-level error rejects the whole operation before anything is written, naming the problem. */
 import { zipOf } from '../support/zip';
 import { csv, runImport, submitImport } from '../support/bulk';
-import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 const HEADER = ['Name', 'Description', 'Type'];
 
@@ -18,15 +18,7 @@ const rows = (count: number, prefix = 'Code') =>
   Array.from({ length: count }, (_, i) => [`${prefix} ${i + 1}`, '', i % 2 ? 'IDLE_CODE' : 'WRAP_UP_CODE']);
 
 describe('bulk import: file-level errors', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = stack.tenant;
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack, tenant } = useTestStack();
 
   const stored = () => stack.db.configObjects('work-types').countDocuments({ tenantId: tenant.id });
 

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { csv, download, runImport, submitImport, waitForOperation } from '../support/bulk';
-import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 const MULTIMEDIA = csv(
   ['Name', 'Description', 'Type', 'Voice', 'Chat', 'Email', 'Social'],
@@ -11,15 +11,7 @@ const MULTIMEDIA = csv(
 );
 
 describe('bulk import: CSV rows are created or updated by key', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = stack.tenant;
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack, tenant } = useTestStack();
 
   it('imports, then re-importing the same file changes nothing', async () => {
     const first = await runImport(stack, tenant, 'multimedia-profiles', MULTIMEDIA);

@@ -1,5 +1,5 @@
-import { csv, runImport, submitImport, waitForOperation, type OperationBody } from '../support/bulk';
-import { eventually, startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { csv, runImport, submitExport, submitImport, waitForOperation, type OperationBody } from '../support/bulk';
+import { eventually, useTestStack } from '../support/stack';
 
 const HEADER = ['Name', 'Description', 'Type'];
 const codes = (count: number, prefix: string) =>
@@ -9,16 +9,8 @@ const codes = (count: number, prefix: string) =>
   );
 
 describe('bulk operation lifecycle', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
-  beforeAll(async () => {
-    // Small batches make "after the current batch" observable.
-    stack = await startTestStack({ env: { CCFLOW_BULK_BATCH_SIZE: '100' } });
-    tenant = stack.tenant;
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  // Small batches make "after the current batch" observable.
+  const { stack, tenant } = useTestStack({ env: { CCFLOW_BULK_BATCH_SIZE: '100' } });
 
   it('allows one active operation per tenant (409 naming it) while other tenants run in parallel', async () => {
     await stack.stopWorkers(); // operations stay `new` until a worker runs them
@@ -30,11 +22,7 @@ describe('bulk operation lifecycle', () => {
       const second = await submitImport(stack, tenant, 'work-types', codes(3, 'B'), 'b.csv');
       expect(second.status).toBe(409);
       expect(second.body).toMatchObject({ code: 'operationActive', activeOperationId: first.body.id });
-      const exportToo = await stack.http
-        .post('/v1/bulk/operations')
-        .set(tenant.auth)
-        .field('kind', 'export')
-        .field('objectType', 'sites');
+      const exportToo = await submitExport(stack, tenant, 'sites');
       expect(exportToo.status).toBe(409);
       const parallel = await submitImport(stack, other, 'work-types', codes(3, 'C'), 'c.csv');
       expect(parallel.status).toBe(202);

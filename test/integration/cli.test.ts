@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { type CliIo, main } from '../../cli/ccflow';
 import { csv } from '../support/bulk';
-import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 const REPO = path.resolve(__dirname, '../..');
 const PROFILE_HEADER = ['Name', 'Type', 'Voice', 'Chat', 'Email', 'Social'];
@@ -38,8 +38,7 @@ interface CliRun {
 }
 
 describe('ccflow operator CLI (bulk) against the real API', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
+  const { stack, tenant } = useTestStack();
   let server: Server;
   let url: string;
   let cwd: string;
@@ -65,8 +64,6 @@ describe('ccflow operator CLI (bulk) against the real API', () => {
     (await stack.http.get('/v1/bulk/operations').set(tenant.auth)).body.items;
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = stack.tenant;
     server = await new Promise<Server>((resolve) => {
       const listening = stack.app.listen(0, '127.0.0.1', () => resolve(listening));
     });
@@ -76,7 +73,6 @@ describe('ccflow operator CLI (bulk) against the real API', () => {
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await stack.stop();
     fs.rmSync(cwd, { recursive: true, force: true });
   });
 

@@ -1,13 +1,7 @@
-import { eventually, startTestStack, TEST_ADMIN_KEY, type TestStack } from '../support/stack';
+import { eventually, TEST_ADMIN_KEY, useTestStack } from '../support/stack';
 
 describe('first path: API → Temporal → worker → MongoDB → API', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack } = useTestStack();
 
   it('records a ping through a real workflow and reads it back', async () => {
     const started = await stack.http.post('/v1/system/pings').set(stack.tenant.auth).send({ message: 'hello' });
@@ -46,13 +40,7 @@ describe('first path: API → Temporal → worker → MongoDB → API', () => {
 });
 
 describe('authentication and tenants', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ workers: false });
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack } = useTestStack({ workers: false });
 
   it.each([
     ['no header', undefined, /Missing Authorization/],

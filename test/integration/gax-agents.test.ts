@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { blobDir } from '../../domain/paths';
 import { csv, download, runImport, submitExport, waitForOperation } from '../support/bulk';
-import { startTestStack, type TestStack, type TestTenant } from '../support/stack';
+import { useTestStack } from '../support/stack';
 import { unzip, zipOf } from '../support/zip';
 
 const SAMPLE = fs.readFileSync(path.join(__dirname, '../fixtures/gax-sample.csv'));
@@ -16,8 +16,7 @@ interface Stored {
 }
 
 describe('GAX agent CSV on real servers', () => {
-  let stack: TestStack;
-  let tenant: TestTenant;
+  const { stack, tenant } = useTestStack();
 
   async function agent(username: string): Promise<Stored> {
     const res = await stack.http.get(`/v1/config/agents/${encodeURIComponent(username)}`).set(tenant.auth);
@@ -48,8 +47,6 @@ describe('GAX agent CSV on real servers', () => {
   }
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    tenant = stack.tenant;
     const related: [string, string][] = [
       [
         'skill-definitions',
@@ -86,9 +83,6 @@ describe('GAX agent CSV on real servers', () => {
     for (const [type, content] of related) {
       expect([type, (await runImport(stack, tenant, type, content)).status]).toEqual([type, 'completed']);
     }
-  });
-  afterAll(async () => {
-    await stack.stop();
   });
 
   it('imports the seed sample rows cleanly, creating default places for extensions', async () => {

@@ -3,16 +3,10 @@ import supertest from 'supertest';
 import { createApp } from '../../api/app';
 import { connectDatabase } from '../../db/connection';
 import { FsBlobStore } from '../../storage/fs-blob-store';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 describe('/readyz', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ workers: false });
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const { stack } = useTestStack({ workers: false });
 
   it('answers 503 naming the database when the database is unreachable', async () => {
     const lostDb = await connectDatabase(stack.env.MONGODB_URI ?? '');

@@ -1,17 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { exited, spawnWorker } from '../support/processes';
-import { eventually, startTestStack, type TestStack } from '../support/stack';
+import { eventually, useTestStack } from '../support/stack';
 
 describe('durability: the worker process is killed while the first-path workflow runs', () => {
-  let stack: TestStack;
   let worker: ChildProcess | undefined;
-  beforeAll(async () => {
-    stack = await startTestStack({ workers: false });
-  });
-  afterAll(async () => {
+  // Declared before the stack, so it runs first: the worker process dies before the stack stops.
+  afterAll(() => {
     worker?.kill('SIGKILL');
-    await stack.stop();
   });
+  const { stack } = useTestStack({ workers: false });
 
   it('completes the workflow exactly once after a new worker process starts', async () => {
     worker = spawnWorker(stack.env);
@@ -34,7 +31,12 @@ describe('durability: the worker process is killed while the first-path workflow
     worker.kill('SIGKILL');
     await exited(worker);
 
-    await new Promise((r) => setTimeout(r, 5000)); // the timer fires while no worker is running
+    // The server fires the timer while no worker is running; nothing can record the ping until a worker is back.
+    await eventually(
+      async () => ((await handle.fetchHistory()).events?.some((e) => e.timerFiredEventAttributes) ? true : undefined),
+      60000,
+      'the timer to fire with no worker running',
+    );
     expect(await stack.db.pings.findById(started.body.id).lean()).toBeNull();
     expect((await handle.describe()).status.name).toBe('RUNNING');
 

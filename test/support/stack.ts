@@ -99,6 +99,47 @@ export async function startTestStack(
   return stack;
 }
 
+export type TestStackOptions = Parameters<typeof startTestStack>[0];
+
+/**
+ * Forwards every property access to `current()`, so a value that only exists while the suite runs can be named when
+ * the suite is declared; touching it when `current()` throws (outside the suite's run) throws the same error.
+ */
+function lateBound<T extends object>(current: () => T): T {
+  const handler: ProxyHandler<T> = {
+    get: (_target, property) => Reflect.get(current(), property),
+    has: (_target, property) => Reflect.has(current(), property),
+    ownKeys: () => Reflect.ownKeys(current()),
+    getOwnPropertyDescriptor: (_target, property) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(current(), property);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  };
+  return new Proxy({} as T, handler);
+}
+
+/**
+ * One stack for the enclosing `describe`: registers the `beforeAll` that starts it and the `afterAll` that stops it,
+ * and returns the stack and its tenant, usable in tests and in hooks declared after this call (jest runs `afterAll`
+ * hooks in declaration order, so a suite's own clean-up declared after this call runs after the stack has stopped).
+ */
+export function useTestStack(options: TestStackOptions = {}): { stack: TestStack; tenant: TestTenant } {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack(options);
+  });
+  afterAll(async () => {
+    const stopping = started;
+    started = undefined;
+    await stopping?.stop();
+  });
+  const current = (): TestStack => {
+    if (!started) throw new Error('the test stack runs only between beforeAll and afterAll of its describe block');
+    return started;
+  };
+  return { stack: lateBound(current), tenant: lateBound(() => current().tenant) };
+}
+
 /** Polls until `probe` returns a value (not undefined) or the deadline passes; tests wait on state, not on time. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,

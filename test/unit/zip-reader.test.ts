@@ -15,6 +15,7 @@ import {
   type ZipLimits,
   type ZipRejectionReason,
 } from '../../activities/zip/reader';
+import { MemoryBlobStore } from '../support/memory-blob-store';
 
 const MiB = 1024 * 1024;
 const roomy: ZipLimits = { maxEntries: 100, maxTotalUncompressedBytes: 200 * MiB, maxCompressionRatio: 100 };
@@ -191,6 +192,14 @@ async function expectRejected(file: string, limits: ZipLimits, reason: ZipReject
   expect(iterated.message).toBe(inspected.message);
   expect(visit).not.toHaveBeenCalled();
   await expectNoOpenDescriptor(file);
+  // The same archive in a blob store that is not a filesystem is rejected with the same message.
+  const blobs = new MemoryBlobStore();
+  await blobs.putBuffer('upload.zip', await readFile(file));
+  const fromStore = await rejection(forEachZipEntry({ blobs, key: 'upload.zip' }, limits, visit));
+  expect(fromStore.reason).toBe(reason);
+  expect(fromStore.message).toBe(inspected.message);
+  expect(visit).not.toHaveBeenCalled();
+  expect(blobs.openStreams).toBe(0);
 }
 
 /** Linux: no file descriptor of this process still points at `file`. */
