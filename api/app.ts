@@ -7,6 +7,7 @@ import { adminKeyGuard, bearerApiKey } from './http/auth/bearer';
 import { tenantAuthentication } from './http/auth/strategy';
 import { bodyParsers } from './http/body-parsers';
 import { problemEnvelope } from './http/envelopes/problem';
+import { redactSerializedRequest } from './http/log-redaction';
 import { buildOpenApiDocument } from './http/openapi';
 import type { AnyRoute } from './http/route';
 import { mountRouteGroups, type RouteGroup } from './http/route-group';
@@ -54,6 +55,8 @@ export function createApp(deps: ApiDeps): express.Express {
         return id;
       },
       autoLogging: { ignore: (req) => (req as Request).url === '/healthz' },
+      // Credentials of all three protocols (Bearer keys, HMAC and RPC signatures, cookies) never reach a log line.
+      serializers: { req: redactSerializedRequest },
     }),
   );
   app.get('/openapi.json', (_req, res) => {

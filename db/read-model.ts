@@ -19,7 +19,8 @@ export interface VersionedWrite {
   where?: Record<string, unknown>;
 }
 
-const isDuplicateKey = (error: unknown): boolean =>
+/** MongoDB's E11000: an insert or upsert met an existing `_id` (or unique key). */
+export const isDuplicateKey = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 11000;
 
 /** Returns true when the write was applied, false when a newer version was already stored. */

@@ -25,8 +25,14 @@ function versionOf(binary: string, args: string[]): string | undefined {
   return `${result.stdout}${result.stderr}`;
 }
 
-const temporalMatches = (binary: string): boolean =>
-  versionOf(binary, ['--version'])?.includes(`Server ${TEMPORAL_CLI.serverVersion}`) ?? false;
+/** The pinned CLI, stamped with its release version (an unstamped build reports 0.0.0-DEV and is rebuilt). */
+const temporalMatches = (binary: string): boolean => {
+  const reported = versionOf(binary, ['--version']) ?? '';
+  return (
+    reported.includes(`version ${TEMPORAL_CLI.version.replace(/^v/, '')} `) &&
+    reported.includes(`Server ${TEMPORAL_CLI.serverVersion}`)
+  );
+};
 const ferretMatches = (binary: string): boolean =>
   versionOf(binary, ['--version'])?.includes(`version: ${FERRETDB.version}`) ?? false;
 
@@ -65,7 +71,9 @@ function missingToolchainMessage(what: string, envVar: string): string {
 
 function buildTemporal(binDir: string): void {
   log(`building Temporal CLI ${TEMPORAL_CLI.version} with go install (first time only, a few minutes)…`);
-  execFileSync('go', ['install', `${TEMPORAL_CLI.package}@${TEMPORAL_CLI.version}`], {
+  // The release tooling stamps the version with -ldflags; without it the CLI reports 0.0.0-DEV.
+  const stamp = `-X ${TEMPORAL_CLI.module}/temporalcli.Version=${TEMPORAL_CLI.version.replace(/^v/, '')}`;
+  execFileSync('go', ['install', `-ldflags=${stamp}`, `${TEMPORAL_CLI.package}@${TEMPORAL_CLI.version}`], {
     env: goEnv(binDir),
     stdio: 'inherit',
   });

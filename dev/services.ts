@@ -15,13 +15,23 @@ export interface RunningService {
  * Starts a child in its own process group (so Ctrl-C in the terminal reaches only the supervisor, which stops
  * children in order); stop() sends SIGTERM, then SIGKILL after `graceMs`.
  */
+/**
+ * Logs are readable by their owner only (0600): request logs name tenants and, before redaction existed, held
+ * credentials. An existing file from an older run is tightened too.
+ */
+function openPrivateLog(file: string): number {
+  const fd = fs.openSync(file, 'a', 0o600);
+  fs.fchmodSync(fd, 0o600);
+  return fd;
+}
+
 export function supervise(
   name: string,
   binary: string,
   args: string[],
   options: { logFile?: string; cwd?: string; env?: NodeJS.ProcessEnv; graceMs?: number } = {},
 ): RunningService {
-  const stdio = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  const stdio = options.logFile ? openPrivateLog(options.logFile) : 'ignore';
   const child = spawn(binary, args, {
     stdio: ['ignore', stdio, stdio],
     detached: true,

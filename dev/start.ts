@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const config: Config = parseConfig(process.env);
   const dataDir = resolveDataDir(process.env);
   const logDir = path.join(dataDir, 'logs');
-  fs.mkdirSync(logDir, { recursive: true });
+  fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const services: RunningService[] = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {

@@ -51,6 +51,9 @@ export const configSchema = z.object({
   CCFLOW_EMBEDDED_MONGO_PORT: z.coerce.number().int().min(1).max(65535).default(27027),
   CCFLOW_BULK_RETENTION: duration('CCFLOW_BULK_RETENTION').default('365d'),
   CCFLOW_BULK_PURGE_EVERY: duration('CCFLOW_BULK_PURGE_EVERY').default('1d'),
+  /** The storage sweep: how often it runs, and how old an incomplete upload or orphaned staging file must be. */
+  CCFLOW_BULK_SWEEP_EVERY: duration('CCFLOW_BULK_SWEEP_EVERY').default('1h'),
+  CCFLOW_BULK_ORPHAN_AGE: duration('CCFLOW_BULK_ORPHAN_AGE').default('1d'),
   CCFLOW_BULK_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   CCFLOW_MAX_UPLOAD_BYTES: z.coerce
     .number()

@@ -14,3 +14,5 @@ export const pingWorkflowId = (tenantId: string, pingId: string): string => `pin
 
 export const bulkRetentionScheduleId = (prefix = ''): string => `${prefix}bulk-retention-purge`;
 export const bulkRetentionWorkflowId = (prefix = ''): string => `${prefix}bulk-retention-purge`;
+export const bulkStorageSweepScheduleId = (prefix = ''): string => `${prefix}bulk-storage-sweep`;
+export const bulkStorageSweepWorkflowId = (prefix = ''): string => `${prefix}bulk-storage-sweep`;

@@ -24,6 +24,13 @@ export interface BlobStore {
   size(key: string): Promise<number>;
   delete(key: string): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
+  /** The stored blobs under `prefix`, with their last modification time (a sweep's view; order unspecified). */
+  list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }>;
+  /**
+   * Removes writes that never completed and were last touched before `olderThan` (a crashed process's temp files,
+   * an S3 store's abandoned multipart uploads). A backstop: every failed write already cleans up after itself.
+   */
+  deleteIncomplete(olderThan: Date): Promise<number>;
 }
 
 /** Throws a RangeError unless `[start, end)` is a valid byte range for {@link BlobStore.getRange}. */

@@ -1,10 +1,13 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { assertByteRange, type BlobStore, BlobTooLargeError } from './blob-store';
+
+/** Suffix of a write in progress: the temp file a `put` renames into place when it completes. */
+const PARTIAL_SUFFIX = '.partial';
 
 /** Filesystem blob store: writes go to a temp file renamed into place, so readers never see a partial blob. */
 export class FsBlobStore implements BlobStore {
@@ -20,7 +23,7 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, source: Readable, options: { maxBytes?: number } = {}): Promise<{ bytes: number }> {
     const target = this.filePath(key);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.partial`;
+    const temp = `${target}.${randomUUID()}${PARTIAL_SUFFIX}`;
     let bytes = 0;
     const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const counter = new Transform({
@@ -43,7 +46,7 @@ export class FsBlobStore implements BlobStore {
   async putBuffer(key: string, data: Buffer | string): Promise<void> {
     const target = this.filePath(key);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.${randomUUID()}.partial`;
+    const temp = `${target}.${randomUUID()}${PARTIAL_SUFFIX}`;
     await fs.writeFile(temp, data);
     await fs.rename(temp, target);
   }
@@ -84,5 +87,43 @@ export class FsBlobStore implements BlobStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     await fs.rm(this.filePath(prefix), { recursive: true, force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }> {
+    for await (const file of this.walk(this.filePath(prefix))) {
+      if (file.path.endsWith(PARTIAL_SUFFIX)) continue;
+      yield { key: path.relative(this.root, file.path).split(path.sep).join('/'), modifiedAt: file.modifiedAt };
+    }
+  }
+
+  async deleteIncomplete(olderThan: Date): Promise<number> {
+    let removed = 0;
+    for await (const file of this.walk(this.root)) {
+      if (file.path.endsWith(PARTIAL_SUFFIX) && file.modifiedAt < olderThan) {
+        await fs.rm(file.path, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  /** Every file below `dir` (nothing when it does not exist), depth first. */
+  private async *walk(dir: string): AsyncIterable<{ path: string; modifiedAt: Date }> {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) yield* this.walk(full);
+      else if (entry.isFile()) {
+        const stat = await fs.stat(full).catch(() => undefined);
+        if (stat) yield { path: full, modifiedAt: stat.mtime };
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import { exportObjects, type ExportInput } from './export';
 import { saveOperationState, type SaveOperationInput } from '../../db/bulk/operations';
 import { purgeEndedOperations } from './purge';
 import { stageImport, type StageImportInput } from './stage-import';
+import { sweepOrphanedFiles } from './sweep';
 
 /** Bulk configuration activities: every one idempotent, so Temporal's retries are safe. */
 export function createBulkActivities({ db, blobs }: ActivityDeps) {
@@ -18,6 +19,7 @@ export function createBulkActivities({ db, blobs }: ActivityDeps) {
     exportObjects: (input: ExportInput) => exportObjects({ db, blobs }, input),
     saveOperationState: (input: SaveOperationInput) => saveOperationState(db, input),
     purgeEndedOperations: (input: { endedBefore: string }) => purgeEndedOperations({ db, blobs }, input),
+    sweepOrphanedFiles: (input: { olderThan: string }) => sweepOrphanedFiles({ db, blobs }, input),
     /** Staging files are only needed until the batches are written. */
     async deleteStagedBatches(input: { tenantId: string; operationId: string }): Promise<void> {
       await blobs.deletePrefix(bulkBlobKeys.staged(input.tenantId, input.operationId));

@@ -98,9 +98,14 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
     return operationView(doc, active ? await liveOperationState(temporal, doc.tenantId, doc._id) : undefined);
   }
 
-  /** Starts the workflow, then records the `new` operation unless the workflow already wrote a newer state. */
-  async function launch(input: BulkWorkflowInput): Promise<BulkOperationDoc> {
+  /**
+   * Starts the workflow, then records the `new` operation unless the workflow already wrote a newer state.
+   * `owned.byWorkflow` turns true once the workflow runs: from then on the uploaded file is the workflow's, and no
+   * error on the API's side (a slow or failed read-model write) may delete it.
+   */
+  async function launch(input: BulkWorkflowInput, owned: { byWorkflow: boolean }): Promise<BulkOperationDoc> {
     await startBulkOperation(temporal, prefix, input, hasEnded);
+    owned.byWorkflow = true;
     const { tenantId, operationId, submittedAt, batchSize: _batchSize, ...rest } = input;
     await recordSubmittedOperation(db, { ...rest, tenantId, operationId, createdAt: submittedAt });
     return findOperation(tenantId, operationId);
@@ -123,6 +128,7 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
           fileKey: (name) => bulkBlobKeys.upload(tenant.id, operationId, /\.zip$/i.test(name) ? 'zip' : 'csv'),
           maxBytes: (known, name) => uploadLimit(known.objectType, name, config.CCFLOW_MAX_UPLOAD_BYTES),
         });
+        const owned = { byWorkflow: false };
         try {
           const parsed = submissionSchema.safeParse(fields);
           if (!parsed.success) {
@@ -167,21 +173,24 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
             kind === 'import' && file
               ? path.basename(file.originalName)
               : (parsed.data.fileName ?? `${objectType}-export`);
-          const doc = await launch({
-            tenantId: tenant.id,
-            operationId,
-            kind,
-            objectType: spec.id,
-            fileName,
-            dryRun: parsed.data.dryRun === 'true',
-            submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
-            submittedAt: new Date().toISOString(),
-            batchSize: config.CCFLOW_BULK_BATCH_SIZE,
-            ...(kind === 'import' && file ? { uploadKey: file.key } : {}),
-          });
+          const doc = await launch(
+            {
+              tenantId: tenant.id,
+              operationId,
+              kind,
+              objectType: spec.id,
+              fileName,
+              dryRun: parsed.data.dryRun === 'true',
+              submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
+              submittedAt: new Date().toISOString(),
+              batchSize: config.CCFLOW_BULK_BATCH_SIZE,
+              ...(kind === 'import' && file ? { uploadKey: file.key } : {}),
+            },
+            owned,
+          );
           res.status(202).location(`/v1/bulk/operations/${operationId}`).json(operationView(doc));
         } catch (error) {
-          if (file) await blobs.delete(file.key);
+          if (file && !owned.byWorkflow) await blobs.delete(file.key);
           throw error;
         }
       },
@@ -317,23 +326,27 @@ export function bulkOperationRoutes({ db, temporal, blobs, config }: ApiDeps) {
           uploadKey = bulkBlobKeys.upload(tenant.id, operationId, original.uploadKey.endsWith('.zip') ? 'zip' : 'csv');
           await blobs.put(uploadKey, blobs.get(original.uploadKey));
         }
+        const owned = { byWorkflow: false };
         try {
-          const doc = await launch({
-            tenantId: tenant.id,
-            operationId,
-            kind: original.kind,
-            objectType: original.objectType as BulkWorkflowInput['objectType'],
-            fileName: original.fileName,
-            dryRun: original.dryRun,
-            submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
-            submittedAt: new Date().toISOString(),
-            retryOf: original._id,
-            batchSize: config.CCFLOW_BULK_BATCH_SIZE,
-            ...(uploadKey ? { uploadKey } : {}),
-          });
+          const doc = await launch(
+            {
+              tenantId: tenant.id,
+              operationId,
+              kind: original.kind,
+              objectType: original.objectType,
+              fileName: original.fileName,
+              dryRun: original.dryRun,
+              submittedBy: submitterOf(tenant, req.header('x-ccflow-user')),
+              submittedAt: new Date().toISOString(),
+              retryOf: original._id,
+              batchSize: config.CCFLOW_BULK_BATCH_SIZE,
+              ...(uploadKey ? { uploadKey } : {}),
+            },
+            owned,
+          );
           res.status(202).location(`/v1/bulk/operations/${operationId}`).json(operationView(doc));
         } catch (error) {
-          if (uploadKey) await blobs.delete(uploadKey);
+          if (uploadKey && !owned.byWorkflow) await blobs.delete(uploadKey);
           throw error;
         }
       },

@@ -24,10 +24,33 @@ export function toServiceError(error: unknown, req: Request): ServiceError {
   return new ServiceError('internal', 'An unexpected error occurred; see the server log for requestId.');
 }
 
+/** How long a client may keep sending a body we refused before its connection is cut. */
+const UNREAD_BODY_GRACE_MS = 5000;
+
+/**
+ * An error answered before the request body was read to its end (an upload over its limit, a refused credential):
+ * the response says `Connection: close`, what still arrives is discarded so the client can read the answer, and
+ * the socket is destroyed if the client keeps sending after the grace period. No socket is held with unread bytes.
+ */
+function closeAfterUnreadBody(req: Request, res: Response): void {
+  if (req.complete || req.readableEnded) return;
+  res.setHeader('Connection', 'close');
+  req.unpipe();
+  req.resume();
+  res.once('finish', () => {
+    if (req.complete) return;
+    const timer = setTimeout(() => req.socket.destroy(), UNREAD_BODY_GRACE_MS);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+    req.socket.once('close', () => clearTimeout(timer));
+  });
+}
+
 /** The error handler of a route group: every error leaves in the group's envelope. */
 export function errorHandlerFor(envelope: ErrorEnvelope) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(error);
+    closeAfterUnreadBody(req, res);
     envelope.send(req, res, toServiceError(error, req));
   };
 }

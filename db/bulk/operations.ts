@@ -1,6 +1,6 @@
 import { type Connection, Schema, type InferSchemaType } from 'mongoose';
 import type { Database } from '../connection';
-import { upsertVersioned } from '../read-model';
+import { isDuplicateKey, upsertVersioned } from '../read-model';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationState } from '../../domain/bulk/status';
 
 /**
@@ -59,23 +59,31 @@ export interface SubmittedOperation {
   retryOf?: string;
 }
 
-/** The API's insert of a just-started operation; a no-op when the workflow has already written its state. */
+/**
+ * The API's insert of a just-started operation; a no-op when the workflow has already written its state. The two
+ * writes may race (both upsert the same `_id`): the loser of that race gets a duplicate-key error, which here only
+ * means the workflow's newer state is already stored.
+ */
 export async function recordSubmittedOperation(db: Database, submitted: SubmittedOperation): Promise<void> {
   const { operationId, createdAt, ...fields } = submitted;
-  await db.bulkOperations.updateOne(
-    { _id: operationId },
-    {
-      $setOnInsert: {
-        ...fields,
-        createdAt: new Date(createdAt),
-        status: 'new',
-        counts: { total: 0, succeeded: 0, failed: 0 },
-        processed: 0,
-        version: 0,
+  try {
+    await db.bulkOperations.updateOne(
+      { _id: operationId },
+      {
+        $setOnInsert: {
+          ...fields,
+          createdAt: new Date(createdAt),
+          status: 'new',
+          counts: { total: 0, succeeded: 0, failed: 0 },
+          processed: 0,
+          version: 0,
+        },
       },
-    },
-    { upsert: true },
-  );
+      { upsert: true },
+    );
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
 }
 
 export interface SaveOperationInput {

@@ -105,6 +105,24 @@ describe('npm start (embedded stack)', () => {
     expect(status).toBe('recorded');
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
 
+    // Logs: owner-only files, and no credential in them after authenticated requests (tenant key, admin key).
+    const adminKey = fs.readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
+    const adminCall = await fetch(`${api}/v1/admin/tenants?Signature=s3cr3t-signature`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', cookie: 'session=c00kie' },
+      body: JSON.stringify({ name: 'Logged tenant' }),
+    });
+    expect(adminCall.status).toBe(201);
+    const apiLog = path.join(dataDir, 'logs', 'api.log');
+    for (const name of fs.readdirSync(path.join(dataDir, 'logs'))) {
+      expect({ name, mode: fs.statSync(path.join(dataDir, 'logs', name)).mode & 0o777 }).toEqual({ name, mode: 0o600 });
+    }
+    const logText = fs.readFileSync(apiLog, 'utf8');
+    expect(logText).toContain('/v1/tenants/me'); // the requests were logged…
+    expect(logText).toContain('[REDACTED]');
+    for (const secret of [running.apiKey, adminKey, 's3cr3t-signature', 'c00kie'])
+      expect(logText).not.toContain(secret);
+
     expect(await stopWithCtrlC(running)).toBe(0);
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
 

@@ -107,6 +107,7 @@ export function stubBulkActivities(overrides: Partial<BulkActivities> = {}): Stu
     applyAudioBatch: unexpected('applyAudioBatch'),
     exportObjects: unexpected('exportObjects'),
     purgeEndedOperations: unexpected('purgeEndedOperations'),
+    sweepOrphanedFiles: unexpected('sweepOrphanedFiles'),
     saveOperationState: async () => undefined,
     deleteStagedBatches: async () => undefined,
     ...overrides,
@@ -124,6 +125,7 @@ export function stubBulkActivities(overrides: Partial<BulkActivities> = {}): Stu
     applyAudioBatch: record('applyAudioBatch', impl.applyAudioBatch),
     exportObjects: record('exportObjects', impl.exportObjects),
     purgeEndedOperations: record('purgeEndedOperations', impl.purgeEndedOperations),
+    sweepOrphanedFiles: record('sweepOrphanedFiles', impl.sweepOrphanedFiles),
     saveOperationState: record('saveOperationState', impl.saveOperationState),
     deleteStagedBatches: record('deleteStagedBatches', impl.deleteStagedBatches),
   };

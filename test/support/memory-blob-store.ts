@@ -18,6 +18,7 @@ const CHUNK_BYTES = 16 * 1024;
  */
 export class MemoryBlobStore implements BlobStore {
   readonly blobs = new Map<string, Buffer>();
+  private readonly createdAt = new Date();
   /** Every `getRange` call, as [start, end). */
   readonly ranges: [number, number][] = [];
   /** Returns an error to fail that ranged read with (emitted by its stream), or undefined to serve it. */
@@ -79,6 +80,15 @@ export class MemoryBlobStore implements BlobStore {
   async deletePrefix(prefix: string): Promise<void> {
     for (const key of [...this.blobs.keys()])
       if (key === prefix || key.startsWith(`${prefix}/`)) this.blobs.delete(key);
+  }
+
+  async *list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }> {
+    for (const key of this.blobs.keys()) if (key.startsWith(prefix)) yield { key, modifiedAt: this.createdAt };
+  }
+
+  /** Memory writes complete or vanish with the process: nothing is ever left incomplete. */
+  async deleteIncomplete(): Promise<number> {
+    return 0;
   }
 
   private stream(content: Buffer | Error): Readable {

@@ -1,3 +1,3 @@
 /** The bulk capability's workflow bundle entry: the workflow types its Worker registers. */
 export { bulkOperation } from './operation';
-export { bulkRetentionPurge } from './retention';
+export { bulkRetentionPurge, bulkStorageSweep } from './retention';

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BulkActivities } from '../../activities/bulk';
 
-const { purgeEndedOperations } = proxyActivities<BulkActivities>({
+const { purgeEndedOperations, sweepOrphanedFiles } = proxyActivities<BulkActivities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '2m',
 });
@@ -10,4 +10,14 @@ const { purgeEndedOperations } = proxyActivities<BulkActivities>({
 export async function bulkRetentionPurge(input: { retentionMs: number }): Promise<{ purged: number }> {
   const endedBefore = new Date(Date.now() - input.retentionMs).toISOString();
   return purgeEndedOperations({ endedBefore });
+}
+
+/**
+ * Run by the `bulk-storage-sweep` Schedule: removes incomplete uploads and orphaned staging files older than
+ * `maxAgeMs`, the backstop behind every request's and workflow's own cleanup.
+ */
+export async function bulkStorageSweep(input: {
+  maxAgeMs: number;
+}): Promise<{ incomplete: number; stagedOperations: number }> {
+  return sweepOrphanedFiles({ olderThan: new Date(Date.now() - input.maxAgeMs).toISOString() });
 }
