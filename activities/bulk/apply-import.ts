@@ -1,5 +1,6 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
+import { nonRetryableFailure } from '../failures';
 import { configObjectId, type ConfigObjectDoc } from '../../db/bulk/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
 import { type ImportDialect, sameData } from '../../domain/bulk/dialect';
@@ -76,7 +77,7 @@ async function planSideObjects(
 /** The workflow carries the object type as a plain string; an unknown one is bad input, never worth a retry. */
 function importDialectOf(objectType: string): ImportDialect {
   const dialect = dialectFor(objectType);
-  if (!dialect) throw ApplicationFailure.nonRetryable(`no import dialect for ${objectType}`, 'validationFailed');
+  if (!dialect) throw nonRetryableFailure('validationFailed', `no import dialect for ${objectType}`);
   return dialect;
 }
 

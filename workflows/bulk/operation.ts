@@ -14,7 +14,11 @@ import {
   operationStateQuery,
 } from '../../domain/bulk/messages';
 import { CANCELLED_REASON, type OperationState, type OperationStatus } from '../../domain/bulk/status';
+import type { ErrorCode } from '../../domain/errors';
 import { StatusAttribute } from '../../domain/search-attributes';
+
+/** Bad input fails the workflow with the error table's code, as the API would answer it. */
+const INVALID_INPUT: ErrorCode = 'validationFailed';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 };
 // Heartbeat timeouts bound how long an activity lost with a crashed worker waits before it is retried elsewhere.
@@ -54,7 +58,7 @@ export async function bulkOperation(rawInput: BulkWorkflowInput): Promise<Operat
   const parsed = bulkWorkflowInputSchema.safeParse(rawInput);
   // A ZodError would fail the workflow task and retry forever; bad input is a non-retryable workflow failure.
   if (!parsed.success)
-    throw ApplicationFailure.nonRetryable(`invalid bulk input: ${parsed.error.message}`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(`invalid bulk input: ${parsed.error.message}`, INVALID_INPUT);
   const input = parsed.data;
   const state: OperationState = { status: 'new', counts: { total: 0, succeeded: 0, failed: 0 }, processed: 0 };
   let version = 0;

@@ -273,7 +273,7 @@ describe('bulkOperation workflow with stub activities', () => {
     expect(failed.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
     expect(failed.cause).toBeInstanceOf(ApplicationFailure);
     const cause = failed.cause as ApplicationFailure;
-    expect(cause).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    expect(cause).toMatchObject({ type: 'validationFailed', nonRetryable: true });
     expect(cause.message).toMatch(/^invalid bulk input: .*operationId/s);
     expect(cause.message).toMatch(/kind/);
     expect(stubs.calls).toEqual([]);
