@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
-import { stringify } from 'csv-stringify';
-import { type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { mongo } from 'mongoose';
 import type { Database } from '../../db/connection';
 import { findObjectType, type ObjectTypeSpec } from '../../domain/bulk/catalog';
 import { exportDialectFor } from '../../domain/bulk/dialects';
@@ -10,6 +10,7 @@ import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import { type ConfigData, toCsvRecord } from '../../domain/bulk/rows';
 import type { BlobStore } from '../../storage/blob-store';
 import { writeZip } from '../zip/writer';
+import { csvRecordText } from './csv-text';
 import { ExistenceIndex } from './existence';
 
 export interface ExportInput {
@@ -35,22 +36,6 @@ export function exportBaseName(fileName: string): string {
   return base === '' ? 'export' : base;
 }
 
-function csvStream(header: string[], records: AsyncIterable<string[]>): Readable {
-  const output = stringify({ record_delimiter: 'windows' });
-  void (async () => {
-    try {
-      output.write(header);
-      for await (const record of records) {
-        if (!output.write(record)) await new Promise((resolve) => output.once('drain', resolve));
-      }
-      output.end();
-    } catch (error) {
-      output.destroy(error as Error);
-    }
-  })();
-  return output;
-}
-
 function csvSpec(objectType: string): ObjectTypeSpec {
   const spec = findObjectType(objectType);
   if (!spec || spec.format !== 'csv') throw new Error(`${objectType} cannot be exported as CSV`);
@@ -69,11 +54,11 @@ async function exportFormat(
   const dialect = exportDialectFor(spec.id);
   if (!dialect) return { header: templateHeader(spec), record: (data) => toCsvRecord(spec, data) };
   const writer = dialect.start();
-  const cursor = deps.db.configObjects(spec.id).find({ tenantId }, { data: 1 }).lean<{ data: ConfigData }[]>().cursor();
+  const cursor = dataCursor(deps.db, spec, tenantId, false);
   try {
     let seen = 0;
-    for (let doc = await cursor.next(); doc; doc = await cursor.next()) {
-      writer.observe((doc as { data: ConfigData }).data);
+    for await (const doc of cursor) {
+      writer.observe(doc.data);
       seen += 1;
       if (seen % 1000 === 0) heartbeat({ scanned: seen });
     }
@@ -89,20 +74,39 @@ async function exportFormat(
   };
 }
 
+/** Documents per driver batch (the `find` and each `getMore`). */
+const BATCH_SIZE = 1000;
+/** Batches read ahead of the CSV and ZIP work. */
+const READ_AHEAD_BATCHES = 2;
+
 /**
- * Pulls from the cursor ahead of the consumer (up to `depth` objects), so the database's next batch is fetched while
- * the current one is turned into CSV and compressed: reading and formatting overlap instead of alternating.
+ * The tenant's objects of a type, only `data`, through the driver's cursor (mongoose's lean query cursor adds
+ * per-document work and a promise per document; the documents are the same).
  */
-function readAhead<T>(cursor: { next(): Promise<T | null> }, depth: number): () => Promise<T | undefined> {
-  const queue: T[] = [];
+function dataCursor(db: Database, spec: ObjectTypeSpec, tenantId: string, sorted: boolean) {
+  const cursor = db
+    .configObjects(spec.id)
+    .collection.find<{ data: ConfigData }>({ tenantId }, { projection: { data: 1 }, batchSize: BATCH_SIZE });
+  return sorted ? cursor.sort({ _id: 1 }) : cursor;
+}
+
+/**
+ * Pulls whole batches from the cursor ahead of the consumer (up to `depth` batches), so the database's next batch
+ * is fetched while the current one is turned into CSV and compressed: reading and formatting overlap instead of
+ * alternating. `take(max)` returns up to `max` documents (undefined at the end); `more()` whether any remain;
+ * `peek(min)` reads ahead further, e.g. one file's worth to choose CSV or ZIP.
+ */
+function readAhead<T>(cursor: mongo.FindCursor<T>, depth: number) {
+  const queue: T[][] = [];
+  let head = 0; // documents of queue[0] already taken
   let done = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
   let space: (() => void) | undefined;
   void (async () => {
     try {
-      for (let item = await cursor.next(); item !== null; item = await cursor.next()) {
-        queue.push(item);
+      while (await cursor.hasNext()) {
+        queue.push(cursor.readBufferedDocuments());
         wake?.();
         if (queue.length >= depth) await new Promise<void>((resolve) => (space = resolve));
       }
@@ -112,18 +116,43 @@ function readAhead<T>(cursor: { next(): Promise<T | null> }, depth: number): () 
     done = true;
     wake?.();
   })();
-  return async () => {
+  const more = async (): Promise<boolean> => {
     while (queue.length === 0 && !done) await new Promise<void>((resolve) => (wake = resolve));
     if (queue.length === 0 && failure) throw failure;
-    const item = queue.shift();
-    space?.();
-    return item;
+    return queue.length > 0;
   };
+  const take = async (max: number): Promise<T[] | undefined> => {
+    if (!(await more())) return undefined;
+    const batch = queue[0] as T[];
+    const taken = head === 0 && batch.length <= max ? batch : batch.slice(head, head + max);
+    head += taken.length;
+    if (head >= batch.length) {
+      queue.shift();
+      head = 0;
+      space?.();
+    }
+    return taken;
+  };
+  /** Reads ahead until `min` documents are held (or the end), keeping them for `take`; returns how many are held. */
+  const peek = async (min: number): Promise<number> => {
+    const held: T[][] = [];
+    let count = 0;
+    while (count < min) {
+      const batch = await take(Number.POSITIVE_INFINITY);
+      if (batch === undefined) break;
+      held.push(batch);
+      count += batch.length;
+    }
+    queue.unshift(...held);
+    return count;
+  };
+  return { more, take, peek };
 }
 
 /**
  * Streams every object of a type, in key order, as CSV in the import format (export → import is a no-op): one CSV
- * up to 5000 objects, otherwise a ZIP of CSVs of at most 5000 rows each. Memory stays flat whatever the count.
+ * up to 5000 objects, otherwise a ZIP of CSVs of at most 5000 rows each. Memory stays flat whatever the count: the
+ * CSV of each batch of documents is one stream chunk, pulled (and the next batch read) as the blob or ZIP consumes.
  */
 export async function exportObjects(
   deps: { db: Database; blobs: BlobStore },
@@ -131,52 +160,42 @@ export async function exportObjects(
 ): Promise<ExportResult> {
   const spec = csvSpec(input.objectType);
   const { header, record } = await exportFormat(deps, spec, input.tenantId);
-  const cursor = deps.db
-    .configObjects(spec.id)
-    .find({ tenantId: input.tenantId }, { data: 1 })
-    .sort({ _id: 1 })
-    .lean<{ data: ConfigData }[]>()
-    .cursor({ batchSize: 1000 });
+  const headerText = csvRecordText(header);
+  const cursor = dataCursor(deps.db, spec, input.tenantId, true);
   const perFile = BULK_LIMITS.exportRowsPerFile;
   try {
-    const pull = readAhead(cursor as { next(): Promise<{ data: ConfigData } | null> }, 2000);
-    // Read one file's worth (+1) first to choose CSV or ZIP: a count would be one more full scan on FerretDB.
-    const ahead: ConfigData[] = [];
-    for (let doc = await pull(); doc; doc = ahead.length <= perFile ? await pull() : undefined) ahead.push(doc.data);
-    let taken = 0;
+    const source = readAhead(cursor, READ_AHEAD_BATCHES);
     let exported = 0;
-    const next = async (): Promise<ConfigData | undefined> => {
-      const data = taken < ahead.length ? ahead[taken] : (await pull())?.data;
-      taken += 1;
-      if (data !== undefined) {
-        exported += 1;
-        if (exported % 1000 === 0) heartbeat({ exported });
+    /** The CSV of up to `limit` objects, header first, one Buffer per batch. */
+    async function* csvChunks(limit: number): AsyncGenerator<Buffer> {
+      let text = headerText;
+      for (let rows = 0; rows < limit;) {
+        const docs = await source.take(limit - rows);
+        if (docs === undefined) break;
+        for (const doc of docs) {
+          text += csvRecordText(record(doc.data));
+          exported += 1;
+          if (exported % 1000 === 0) heartbeat({ exported });
+        }
+        rows += docs.length;
+        yield Buffer.from(text);
+        text = '';
       }
-      return data;
-    };
-    async function* records(limit: number, first?: ConfigData): AsyncIterable<string[]> {
-      if (first) yield record(first);
-      for (let n = first ? 1 : 0; n < limit; n += 1) {
-        const data = await next();
-        if (data === undefined) return;
-        yield record(data);
-      }
+      if (text !== '') yield Buffer.from(text);
     }
-    if (ahead.length <= perFile) {
+    const csvFile = (limit: number): Readable => Readable.from(csvChunks(limit), { objectMode: false });
+    // One file's worth (+1) is read ahead to choose CSV or ZIP: a count would be one more full scan on FerretDB.
+    const ahead = await source.peek(perFile + 1);
+    if (ahead <= perFile) {
       const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'csv');
-      await deps.blobs.put(resultKey, csvStream(header, records(Number.POSITIVE_INFINITY)));
+      await deps.blobs.put(resultKey, csvFile(Number.POSITIVE_INFINITY));
       return { count: exported, resultKey, contentType: 'text/csv', files: 1 };
     }
     const base = exportBaseName(input.fileName);
     const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'zip');
     async function* entries() {
-      for (let index = 1; ; index += 1) {
-        const first = await next();
-        if (first === undefined) return;
-        yield {
-          name: `${base}-${String(index).padStart(3, '0')}.csv`,
-          content: csvStream(header, records(perFile, first)),
-        };
+      for (let index = 1; await source.more(); index += 1) {
+        yield { name: `${base}-${String(index).padStart(3, '0')}.csv`, content: csvFile(perFile) };
       }
     }
     // Level 1: CSV still shrinks ~4x, at a fraction of the CPU that level 6 takes from the database on 2 cores.
