@@ -82,7 +82,9 @@ export async function startTestStack(
     tenant: await newTenant(),
     newTenant,
     async startWorkers() {
-      workers = await startWorkers(config, logger);
+      // Idempotent: a second set would replace the first in `workers`, so stop() would never shut it down and its
+      // Workers (workflow threads, native runtime, database pool) would keep jest alive after the servers stopped.
+      workers ??= await startWorkers(config, logger);
       return workers;
     },
     async stopWorkers() {
@@ -90,12 +92,23 @@ export async function startTestStack(
       workers = undefined;
     },
     async stop() {
-      await stack.stopWorkers();
-      await db.connection.dropDatabase().catch(() => undefined);
-      await Promise.allSettled([db.close(), connection.close()]);
+      try {
+        await stack.stopWorkers();
+      } finally {
+        // Even after a failed worker: an open pool or gRPC channel would keep jest from exiting.
+        await db.connection.dropDatabase().catch(() => undefined);
+        await Promise.allSettled([db.close(), connection.close()]);
+      }
     },
   };
-  if (options.workers !== false) await stack.startWorkers();
+  if (options.workers !== false) {
+    try {
+      await stack.startWorkers();
+    } catch (error) {
+      await stack.stop().catch(() => undefined);
+      throw error;
+    }
+  }
   return stack;
 }
 
