@@ -1,4 +1,3 @@
-import { heartbeat } from '@temporalio/activity';
 import type { Database } from '../../db/connection';
 import { nonRetryableFailure } from '../failures';
 import { configObjectId, type ConfigObjectDoc } from '../../db/bulk/config-objects';
@@ -9,6 +8,7 @@ import type { ConfigData } from '../../domain/bulk/rows';
 import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import type { StagedRow } from './stage-import';
+import { type Heartbeat, withHeartbeat } from '../heartbeat';
 
 export interface ApplyBatchInput {
   tenantId: string;
@@ -39,6 +39,7 @@ interface BatchPlan {
 /** Side objects of a batch that do not exist yet, first occurrence of each key winning; one find per type. */
 async function planSideObjects(
   db: Database,
+  heartbeat: Heartbeat,
   input: ApplyBatchInput,
   rows: StagedRow[],
   now: string,
@@ -52,6 +53,7 @@ async function planSideObjects(
   const groups: { type: ObjectTypeId; documents: PlannedDoc[] }[] = [];
   for (const [type, wanted] of byType) {
     const ids = [...wanted.keys()].map((key) => configObjectId(input.tenantId, key));
+    heartbeat.check();
     const found = await db
       .configObjects(type)
       .find({ _id: { $in: ids } }, { _id: 1 })
@@ -81,11 +83,16 @@ function importDialectOf(objectType: string): ImportDialect {
   return dialect;
 }
 
-async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyBatchInput): Promise<BatchPlan> {
+async function planBatch(
+  deps: { db: Database; blobs: BlobStore },
+  heartbeat: Heartbeat,
+  input: ApplyBatchInput,
+): Promise<BatchPlan> {
   const dialect = importDialectOf(input.objectType);
   const text = await readBlobText(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
   const rows = text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as StagedRow);
   const ids = rows.map((row) => configObjectId(input.tenantId, row.key));
+  heartbeat.check();
   const stored = await deps.db
     .configObjects(dialect.objectType)
     .find({ _id: { $in: ids } })
@@ -115,7 +122,7 @@ async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyB
       updatedAt: now,
     });
   }
-  const sideDocuments = await planSideObjects(deps.db, input, rows, now);
+  const sideDocuments = await planSideObjects(deps.db, heartbeat, input, rows, now);
   if (sideDocuments.length > 0) {
     plan.sideDocuments = sideDocuments;
     plan.result.alsoCreated = sideDocuments.reduce((sum, group) => sum + group.documents.length, 0);
@@ -123,11 +130,22 @@ async function planBatch(deps: { db: Database; blobs: BlobStore }, input: ApplyB
   return plan;
 }
 
-/** `deleteMany(_id ∈ docs)` + `insertMany(docs)`: two statements, idempotent for a fixed plan. */
-async function writeDocuments(db: Database, type: ObjectTypeId, documents: PlannedDoc[]): Promise<void> {
+/**
+ * `deleteMany(_id ∈ replaced)` + `insertMany(docs)`: at most two statements, idempotent for a fixed plan when
+ * `replaced` is all of `docs`. The cancellation is checked before the pair, never between its statements: a retry
+ * would redo the pair from the saved plan, but an attempt abandoned for good would leave the deleted objects missing.
+ */
+async function writeDocuments(
+  db: Database,
+  heartbeat: Heartbeat,
+  type: ObjectTypeId,
+  documents: PlannedDoc[],
+  replaced: PlannedDoc[],
+): Promise<void> {
   if (documents.length === 0) return;
+  heartbeat.check();
   const model = db.configObjects(type);
-  await model.deleteMany({ _id: { $in: documents.map((doc) => doc._id) } });
+  if (replaced.length > 0) await model.deleteMany({ _id: { $in: replaced.map((doc) => doc._id) } });
   await model.insertMany(
     documents.map((doc) => ({ ...doc, createdAt: new Date(doc.createdAt), updatedAt: new Date(doc.updatedAt) })),
     { ordered: false, lean: true },
@@ -137,27 +155,53 @@ async function writeDocuments(db: Database, type: ObjectTypeId, documents: Plann
 /**
  * Writes one staged batch of an import. The plan (merged documents with their next version) is computed from the
  * stored objects once and saved next to the batch; the write is then `deleteMany(_id ∈ batch)` + `insertMany`:
- * two statements per batch. A retry after a crash reuses the saved plan, so each row is written exactly once with
- * one version increment, and importing the same file twice writes nothing (unchanged rows are not in the plan).
+ * two statements per batch (one when the attempt planned a batch of new objects only, see below). A retry after a
+ * crash reuses the saved plan, so each row is written exactly once with one version increment, and importing the
+ * same file twice writes nothing (unchanged rows are not in the plan).
  * This shape exists because FerretDB's SQLite backend scans the collection for every filtered write: 1000 upserts
- * would mean 1000 scans. Side objects a row creates when absent (e.g. an agent's default place) are planned with the
- * batch — one `find` by `_id` per type, only the absent ones kept — and written the same way, per type.
+ * would mean 1000 scans. For the same reason the batch is not split into smaller statements: each would scan the
+ * whole collection again, and its time depends on the collection, hardly on the list. Side objects a row creates when
+ * absent (e.g. an agent's default place) are planned with the batch — one `find` by `_id` per type, only the absent
+ * ones kept — and written the same way, per type. Heartbeats on a timer (activities/heartbeat.ts); once cancelled,
+ * nothing more is planned or written.
  */
 export async function applyImportBatch(
   deps: { db: Database; blobs: BlobStore },
   input: ApplyBatchInput,
 ): Promise<ApplyBatchResult> {
+  return withHeartbeat((heartbeat) =>
+    applyImportBatchAttempt({ db: deps.db, blobs: heartbeat.blobs(deps.blobs) }, heartbeat, input),
+  );
+}
+
+async function applyImportBatchAttempt(
+  deps: { db: Database; blobs: BlobStore },
+  heartbeat: Heartbeat,
+  input: ApplyBatchInput,
+): Promise<ApplyBatchResult> {
   const planKey = `${bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch)}.plan.json`;
+  heartbeat.progress({ batch: input.batch, step: 'plan' });
   let plan: BatchPlan;
+  /** Planned by this attempt: no earlier attempt can have written any of it. */
+  let fresh = false;
   if (await deps.blobs.exists(planKey)) {
     plan = JSON.parse(await readBlobText(deps.blobs, planKey)) as BatchPlan;
   } else {
-    plan = await planBatch(deps, input);
+    plan = await planBatch(deps, heartbeat, input);
     await deps.blobs.putBuffer(planKey, JSON.stringify(plan));
+    fresh = true;
   }
-  heartbeat({ batch: input.batch, planned: plan.documents.length });
+  // What must be deleted before the insert: everything, when an earlier attempt may have written part of the plan;
+  // only the objects that existed at planning (version > 1), when this attempt planned it. On FerretDB's SQLite
+  // backend a `deleteMany` by `_id ∈ list` reads the whole collection, so a batch of new objects saves that read. An
+  // object created meanwhile by someone else fails the insert (duplicate key); the retry applies the saved plan in full.
+  const replaced = (documents: PlannedDoc[]) => (fresh ? documents.filter((doc) => doc.version > 1) : documents);
+  heartbeat.progress({ batch: input.batch, step: 'write', documents: plan.documents.length });
   // Side objects first: an object never points at a side object that is not written yet.
-  for (const group of plan.sideDocuments ?? []) await writeDocuments(deps.db, group.type, group.documents);
-  await writeDocuments(deps.db, importDialectOf(input.objectType).objectType, plan.documents);
+  for (const group of plan.sideDocuments ?? []) {
+    await writeDocuments(deps.db, heartbeat, group.type, group.documents, replaced(group.documents));
+  }
+  const objectType = importDialectOf(input.objectType).objectType;
+  await writeDocuments(deps.db, heartbeat, objectType, plan.documents, replaced(plan.documents));
   return plan.result;
 }

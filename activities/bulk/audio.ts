@@ -1,4 +1,3 @@
-import { heartbeat } from '@temporalio/activity';
 import type { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../../db/connection';
@@ -15,6 +14,7 @@ import {
 import { type BlobStore, readBlobText } from '../../storage/blob-store';
 import { forEachZipEntry, inspectZip, ZipRejectedError, type ZipLimits } from '../zip/reader';
 import { isArchiverNoise, isZipBlob } from './csv-sources';
+import { type Heartbeat, withHeartbeat } from '../heartbeat';
 
 /**
  * Audio prompts arrive as a ZIP (≤ 50 MB). Digital silence deflates about 1000:1, exactly like a zero-filled bomb,
@@ -55,8 +55,19 @@ async function firstBytes(stream: Readable, count: number): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, count);
 }
 
-/** Checks every entry (name, extension, RIFF/WAVE content) without storing anything; dry runs stop here. */
+/**
+ * Checks every entry (name, extension, RIFF/WAVE content) without storing anything; dry runs stop here. Heartbeats on
+ * a timer; stops at the next entry once cancelled, and writes its staged files through a guarded store.
+ */
 export async function stageAudioImport(deps: { blobs: BlobStore }, input: AudioStageInput): Promise<AudioStageResult> {
+  return withHeartbeat((heartbeat) => stageAudioAttempt({ blobs: heartbeat.blobs(deps.blobs) }, heartbeat, input));
+}
+
+async function stageAudioAttempt(
+  deps: { blobs: BlobStore },
+  heartbeat: Heartbeat,
+  input: AudioStageInput,
+): Promise<AudioStageResult> {
   const zip = { blobs: deps.blobs, key: input.uploadKey };
   if (!(await isZipBlob(deps.blobs, input.uploadKey))) {
     return {
@@ -70,6 +81,7 @@ export async function stageAudioImport(deps: { blobs: BlobStore }, input: AudioS
   try {
     await inspectZip(zip, AUDIO_ZIP_LIMITS);
     await forEachZipEntry(zip, AUDIO_ZIP_LIMITS, async (entry, open) => {
+      heartbeat.check();
       if (isArchiverNoise(entry.name)) return;
       total += 1;
       const name = audioFileName(entry.name);
@@ -81,7 +93,7 @@ export async function stageAudioImport(deps: { blobs: BlobStore }, input: AudioS
       }
       if (problem) errors.push([entry.name, problem]);
       else staged.push({ entry: entry.name, name });
-      if (total % 100 === 0) heartbeat({ checked: total });
+      heartbeat.progress({ checked: total });
     });
   } catch (error) {
     if (error instanceof ZipRejectedError) {
@@ -115,9 +127,24 @@ export async function stageAudioImport(deps: { blobs: BlobStore }, input: AudioS
   };
 }
 
-/** Streams one batch of WAV entries into the blob store and records them; an existing name is replaced. */
+/**
+ * Streams one batch of WAV entries into the blob store and records them; an existing name is replaced. Heartbeats on
+ * a timer. Cancellation is checked before each entry; an entry's blob and its record are one unit: a blob write
+ * under way when the cancellation arrives fails (guarded store) and its record is not touched, a blob written is
+ * always recorded.
+ */
 export async function applyAudioBatch(
   deps: { db: Database; blobs: BlobStore },
+  input: { tenantId: string; operationId: string; uploadKey: string; batch: number },
+): Promise<{ rows: number }> {
+  return withHeartbeat((heartbeat) =>
+    applyAudioAttempt({ db: deps.db, blobs: heartbeat.blobs(deps.blobs) }, heartbeat, input),
+  );
+}
+
+async function applyAudioAttempt(
+  deps: { db: Database; blobs: BlobStore },
+  heartbeat: Heartbeat,
   input: { tenantId: string; operationId: string; uploadKey: string; batch: number },
 ): Promise<{ rows: number }> {
   const text = await readBlobText(deps.blobs, bulkBlobKeys.stagedBatch(input.tenantId, input.operationId, input.batch));
@@ -131,6 +158,7 @@ export async function applyAudioBatch(
   await forEachZipEntry({ blobs: deps.blobs, key: input.uploadKey }, AUDIO_ZIP_LIMITS, async (entry, open) => {
     const name = wanted.get(entry.name);
     if (!name) return;
+    heartbeat.check();
     const blobKey = bulkBlobKeys.audio(input.tenantId, name);
     const { bytes } = await deps.blobs.put(blobKey, await open());
     const now = new Date();
@@ -150,7 +178,7 @@ export async function applyAudioBatch(
       { upsert: true },
     );
     rows += 1;
-    heartbeat({ written: rows });
+    heartbeat.progress({ written: rows });
   });
   return { rows };
 }

@@ -1,4 +1,3 @@
-import { heartbeat } from '@temporalio/activity';
 import { Readable } from 'node:stream';
 import type { mongo } from 'mongoose';
 import type { Database } from '../../db/connection';
@@ -12,6 +11,7 @@ import type { BlobStore } from '../../storage/blob-store';
 import { writeZip } from '../zip/writer';
 import { csvRecordText } from './csv-text';
 import { ExistenceIndex } from './existence';
+import { heartbeatProgress, withHeartbeat } from '../heartbeat';
 
 export interface ExportInput {
   tenantId: string;
@@ -60,7 +60,7 @@ async function exportFormat(
     for await (const doc of cursor) {
       writer.observe(doc.data);
       seen += 1;
-      if (seen % 1000 === 0) heartbeat({ scanned: seen });
+      if (seen % 1000 === 0) heartbeatProgress({ scanned: seen });
     }
   } finally {
     await cursor.close();
@@ -158,6 +158,11 @@ export async function exportObjects(
   deps: { db: Database; blobs: BlobStore },
   input: ExportInput,
 ): Promise<ExportResult> {
+  // Heartbeats on a timer; the result file is written through a store guarded by the attempt's cancellation.
+  return withHeartbeat((heartbeat) => exportAttempt({ db: deps.db, blobs: heartbeat.blobs(deps.blobs) }, input));
+}
+
+async function exportAttempt(deps: { db: Database; blobs: BlobStore }, input: ExportInput): Promise<ExportResult> {
   const spec = csvSpec(input.objectType);
   const { header, record } = await exportFormat(deps, spec, input.tenantId);
   const headerText = csvRecordText(header);
@@ -175,7 +180,7 @@ export async function exportObjects(
         for (const doc of docs) {
           text += csvRecordText(record(doc.data));
           exported += 1;
-          if (exported % 1000 === 0) heartbeat({ exported });
+          if (exported % 1000 === 0) heartbeatProgress({ exported });
         }
         rows += docs.length;
         yield Buffer.from(text);
