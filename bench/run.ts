@@ -4,8 +4,9 @@
  * the same run. Prints every figure, a summary table and one JSON line, and writes bench/results/latest.json.
  * One file per benchmark in bench/benchmarks/.
  *
- *   npm run bench                      all: import 5000 rows ≈ 5 MB, export 50,000 objects, audio import of 50 MB
- *   npm run bench -- import export     only these (names: import, export, audio-memory), in that order
+ *   npm run bench                      import 5000 rows ≈ 5 MB, export 50,000 objects, audio import of 50 MB
+ *   npm run bench -- import export     only these (names: import, export, audio-memory, store), in that order
+ *   npm run bench -- store             the store candidates' query and write shapes (issue #8), a table
  *   npm run bench -- --import-rows=N   another import size (the CSV keeps ~1 KiB per row)
  *   npm run bench -- --repeat=N        rounds of baseline + measurement per time benchmark (default 3; medians)
  *   npm run bench -- --strict          exit 2 when a target is missed
@@ -24,13 +25,17 @@ import { type Benchmark, FULL_IMPORT_ROWS, OPERATION_TIMEOUT_MS, type Options } 
 import { audioMemoryBenchmark } from './benchmarks/audio-memory';
 import { exportBenchmark } from './benchmarks/export';
 import { importBenchmark } from './benchmarks/import';
+import { storeBenchmark } from './benchmarks/store';
 import { waitForIdle } from './proc';
 import { type BenchResult, failedResult, log, printResult, round, started, summaryTable } from './report';
 import { type BenchStack, startBenchStack } from './stack';
 
+/** Benchmarks that run only when named: the store comparison takes ~10 minutes and measures candidates, not ccflow. */
+const OPT_IN = ['store'];
+
 /** Every benchmark, in the order they run. */
 function registry(options: Options): Benchmark[] {
-  return [importBenchmark(options), exportBenchmark(), audioMemoryBenchmark()];
+  return [importBenchmark(options), exportBenchmark(), audioMemoryBenchmark(), storeBenchmark(options)];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -54,7 +59,7 @@ function selectBenchmarks(options: Options): Benchmark[] {
   const known = all.map((benchmark) => benchmark.id);
   const unknown = options.benchmarks.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  if (options.benchmarks.length === 0) return all;
+  if (options.benchmarks.length === 0) return all.filter((benchmark) => !OPT_IN.includes(benchmark.id));
   return all.filter((benchmark) => options.benchmarks.includes(benchmark.id));
 }
 
