@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { checkZipEntryName, quoteName, zipBlobOf, type ZipSource } from './reader';
+import { zipBlobOf, type ZipSource } from './blob-source';
+import { checkZipEntryName, quoteName } from './reader';
 
 export interface ZipFileInput {
   /** Relative '/'-separated path inside the archive, e.g. `queues/queues-0001.csv`. */
