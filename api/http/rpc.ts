@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { ServiceError } from '../../domain/errors';
 import type { Tenant } from '../context';
-import { ALIBABA_XML_CONTENT_TYPE, wantsXml, xmlDocument } from './envelopes/alibaba';
+import { sendAlibabaBody } from './envelopes/alibaba';
 
 /**
  * Alibaba Cloud RPC style: one path, the action named by the `Action` query parameter or the `x-acs-action` header,
@@ -136,11 +136,7 @@ export function rpcHandler(dispatcher: RpcDispatcher): RequestHandler {
           HttpStatusCode: 200,
           ...result,
         };
-        if (wantsXml(req))
-          res
-            .setHeader('Content-Type', ALIBABA_XML_CONTENT_TYPE)
-            .send(Buffer.from(xmlDocument(`${name}Response`, body)));
-        else res.json(body);
+        sendAlibabaBody(req, res, `${name}Response`, body);
       })
       .catch(next);
   };

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { XMLBuilder } from 'fast-xml-parser';
 import { wireCode } from '../../../domain/errors';
 import type { ErrorEnvelope } from './envelope';
@@ -13,12 +13,21 @@ export function wantsXml(req: Request): boolean {
   return typeof format === 'string' && format.toUpperCase() === 'XML';
 }
 
-/** Serialises an object as `<?xml …?><Root>…</Root>` with the content type the official SDK insists on. */
-export function xmlDocument(root: string, body: Record<string, unknown>): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>${String(xml.build({ [root]: body }))}`;
-}
-
 export const ALIBABA_XML_CONTENT_TYPE = 'text/xml;charset=utf-8';
+
+/**
+ * Sends `body` as `<?xml …?><Root>…</Root>` in JSON's place when the request asked for XML, else as JSON. The XML
+ * goes out as a Buffer: Express rewrites the Content-Type of a string body to `text/xml; charset=utf-8` (with a
+ * space), which the official SDK does not parse.
+ */
+export function sendAlibabaBody(req: Request, res: Response, root: string, body: Record<string, unknown>): void {
+  if (!wantsXml(req)) {
+    res.json(body);
+    return;
+  }
+  const document = `<?xml version="1.0" encoding="UTF-8"?>${String(xml.build({ [root]: body }))}`;
+  res.setHeader('Content-Type', ALIBABA_XML_CONTENT_TYPE).send(Buffer.from(document));
+}
 
 /**
  * Alibaba Cloud RPC errors (OutboundBot §3): `{RequestId, HostId, Code, Message}` as JSON, or the same fields under
@@ -34,11 +43,6 @@ export const alibabaEnvelope: ErrorEnvelope = {
       Code: wireCode.alibaba(error.code),
       Message: error.message,
     };
-    res.status(error.status);
-    if (wantsXml(req)) {
-      res.setHeader('Content-Type', ALIBABA_XML_CONTENT_TYPE).send(Buffer.from(xmlDocument('Error', body)));
-    } else {
-      res.json(body);
-    }
+    sendAlibabaBody(req, res.status(error.status), 'Error', body);
   },
 };
