@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from './paths';
 import { ensurePythonClients } from './python-clients';
+import { applyFerretDbPatches, FERRETDB_PATCHES } from './ferretdb-patches';
 import { FERRETDB, TEMPORAL_CLI } from './versions';
 
 export interface InstalledBinaries {
@@ -35,6 +36,13 @@ const temporalMatches = (binary: string): boolean => {
 };
 const ferretMatches = (binary: string): boolean =>
   versionOf(binary, ['--version'])?.includes(`version: ${FERRETDB.version}`) ?? false;
+
+/** A FerretDB build carries the patch set it was built with next to it; an unpatched build is rebuilt. */
+const patchStampOf = (binary: string): string => `${binary}.patches`;
+const ferretPatched = (binary: string): boolean =>
+  ferretMatches(binary) &&
+  fs.existsSync(patchStampOf(binary)) &&
+  fs.readFileSync(patchStampOf(binary), 'utf8').trim() === FERRETDB_PATCHES.map((patch) => patch.id).join(',');
 
 function onPath(name: string): string | undefined {
   const result = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -100,11 +108,10 @@ function buildFerretDb(binDir: string): void {
   fs.cpSync(info.Dir, sourceDir, { recursive: true });
   execFileSync('chmod', ['-R', 'u+w', sourceDir]);
   fs.writeFileSync(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB.version}\n`);
-  execFileSync('go', ['build', '-o', path.join(binDir, 'ferretdb'), FERRETDB.package], {
-    env,
-    cwd: sourceDir,
-    stdio: 'inherit',
-  });
+  applyFerretDbPatches(sourceDir);
+  const binary = path.join(binDir, 'ferretdb');
+  execFileSync('go', ['build', '-o', binary, FERRETDB.package], { env, cwd: sourceDir, stdio: 'inherit' });
+  fs.writeFileSync(patchStampOf(binary), `${FERRETDB_PATCHES.map((patch) => patch.id).join(',')}\n`);
 }
 
 function resolveBinary(opts: {
@@ -141,7 +148,7 @@ export function ensureBinaries(): InstalledBinaries {
   const ferretdb = resolveBinary({
     name: 'ferretdb',
     envVar: 'CCFLOW_FERRETDB_BIN',
-    matches: ferretMatches,
+    matches: ferretPatched,
     build: buildFerretDb,
   });
   return { temporal, ferretdb };
