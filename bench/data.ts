@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { configObjectId, type ConfigObjectDoc } from '../db/bulk/config-objects';
+import type { StoredObject } from '../db/bulk/config-chunks';
 import { findObjectType, type ObjectTypeId, type ObjectTypeSpec } from '../domain/bulk/catalog';
 import { resolveHeaders, templateHeader } from '../domain/bulk/headers';
 import { type ConfigData, parseRow } from '../domain/bulk/rows';
@@ -90,11 +90,8 @@ export function importCsv(count: number, maxBytes: number): ImportFile {
   return { objectType: type.id, text, bytes, header, rows };
 }
 
-/**
- * `count` valid entry points as stored documents of their type's collection (db/config-objects.ts: `_id` =
- * `{tenant}:{key}`), parsed through the catalog so the export can format them.
- */
-export function entryPointDocs(tenantId: string, count: number): ConfigObjectDoc[] {
+/** `count` valid entry points as stored objects (db/bulk/config-chunks.ts), parsed through the catalog. */
+export function entryPointObjects(count: number): StoredObject[] {
   const type = spec('entry-points');
   const header = templateHeader(type); // Name, Description, SLT, Timezone, Channel Type, Social Channel Type, Asset
   const zones = ['America/New_York', 'Europe/London', 'Asia/Singapore', 'Australia/Sydney', 'America/Chicago'];
@@ -111,10 +108,8 @@ export function entryPointDocs(tenantId: string, count: number): ConfigObjectDoc
       channel === 'TELEPHONY' ? '' : `Asset ${i + 1}`,
     ];
   });
-  const now = new Date();
+  const now = new Date().toISOString();
   return parseRows(type, header, rows).map((row) => ({
-    _id: configObjectId(tenantId, row.key),
-    tenantId,
     key: row.key,
     data: row.data,
     version: 1,

@@ -2,7 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { apiKeyModel, tenantModel } from './tenants';
 import { pingModel } from './system/pings';
 import { bulkOperationModel } from './bulk/operations';
-import { configObjectModels } from './bulk/config-objects';
+import { configStoreOf, type ConfigStore } from './bulk/config-objects';
 import { audioFileModel } from './bulk/audio-files';
 
 export interface Database {
@@ -11,8 +11,8 @@ export interface Database {
   apiKeys: ReturnType<typeof apiKeyModel>;
   pings: ReturnType<typeof pingModel>;
   bulkOperations: ReturnType<typeof bulkOperationModel>;
-  /** The collection of one configuration object type. */
-  configObjects: ReturnType<typeof configObjectModels>;
+  /** Configuration objects of every type (chunks + heads, db/bulk/config-objects.ts). */
+  config: ConfigStore;
   audioFiles: ReturnType<typeof audioFileModel>;
   close(): Promise<void>;
 }
@@ -31,7 +31,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
     apiKeys: apiKeyModel(connection),
     pings: pingModel(connection),
     bulkOperations: bulkOperationModel(connection),
-    configObjects: configObjectModels(connection),
+    config: configStoreOf(connection),
     audioFiles: audioFileModel(connection),
     close: () => connection.close(),
   };

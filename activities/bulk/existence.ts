@@ -1,5 +1,5 @@
 import type { Database } from '../../db/connection';
-import { configObjectId } from '../../db/bulk/config-objects';
+import { readConfigSnapshot } from '../../db/bulk/config-objects';
 import type { ObjectTypeId } from '../../domain/bulk/catalog';
 
 /** Which keys of which types exist for a tenant; caches answers, asks the database once per batch of unknown keys. */
@@ -35,12 +35,7 @@ export class ExistenceIndex {
           ? (await this.db.audioFiles.find({ tenantId: this.tenantId, name: { $in: list } }, { name: 1 }).lean()).map(
               (doc) => doc.name,
             )
-          : (
-              await this.db
-                .configObjects(type)
-                .find({ _id: { $in: list.map((key) => configObjectId(this.tenantId, key)) } }, { key: 1 })
-                .lean()
-            ).map((doc) => doc.key);
+          : [...(await readConfigSnapshot(this.db.config, this.tenantId, type, list)).objects.keys()];
       const map = this.typeMap(type);
       for (const key of list) map.set(key, false);
       for (const key of found) map.set(key, true);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { configObjectId, type ConfigObjectDoc } from '../../db/bulk/config-objects';
+import type { StoredObject } from '../../db/bulk/config-chunks';
+import { readConfigObject, readConfigPage } from '../../db/bulk/config-objects';
 import { findObjectType } from '../../domain/bulk/catalog';
 import { dialectFor } from '../../domain/bulk/dialects';
 import { ServiceError } from '../../domain/errors';
@@ -41,13 +42,13 @@ function withoutSecrets(type: string, data: Record<string, unknown>): Record<str
   return Object.fromEntries(Object.entries(data).filter(([field]) => !hidden.has(field)));
 }
 
-const configView = (type: string) => (doc: ConfigObjectDoc) => ({
+const configView = (type: string) => (object: StoredObject) => ({
   type,
-  key: doc.key,
-  data: withoutSecrets(type, doc.data as Record<string, unknown>),
-  version: doc.version,
-  createdAt: doc.createdAt.toISOString(),
-  updatedAt: doc.updatedAt.toISOString(),
+  key: object.key,
+  data: withoutSecrets(type, object.data),
+  version: object.version,
+  createdAt: object.createdAt,
+  updatedAt: object.updatedAt,
 });
 
 /** Read access to what bulk imports wrote: configuration objects by type and key, audio files by name. */
@@ -69,15 +70,9 @@ export function configObjectRoutes({ db, blobs }: ApiDeps) {
       },
       async handler({ res, params, query, tenant }) {
         const spec = csvType(params.type);
-        const filter: Record<string, unknown> = { tenantId: tenant.id };
-        if (query.cursor) filter._id = { $gt: configObjectId(tenant.id, decodeCursor(query.cursor, keyCursor)[0]) };
-        const docs = await db
-          .configObjects(spec.id)
-          .find(filter)
-          .sort({ _id: 1 })
-          .limit(query.limit + 1)
-          .lean<ConfigObjectDoc[]>();
-        res.json(toPage(docs, query.limit, configView(spec.id), (doc) => [doc.key]));
+        const afterKey = query.cursor ? decodeCursor(query.cursor, keyCursor)[0] : undefined;
+        const page = await readConfigPage(db.config, tenant.id, spec.id, { afterKey, limit: query.limit + 1 });
+        res.json(toPage(page.objects, query.limit, configView(spec.id), (object) => [object.key]));
       },
     }),
     defineRoute({
@@ -90,12 +85,9 @@ export function configObjectRoutes({ db, blobs }: ApiDeps) {
       responses: { 200: { description: 'The object', schema: configObjectSchema } },
       async handler({ res, params, tenant }) {
         const spec = csvType(params.type);
-        const doc = await db
-          .configObjects(spec.id)
-          .findOne({ _id: configObjectId(tenant.id, params.key) })
-          .lean<ConfigObjectDoc>();
-        if (!doc) throw new ServiceError('notFound', `${spec.label} "${params.key}" not found`);
-        res.json(configView(spec.id)(doc));
+        const object = await readConfigObject(db.config, tenant.id, spec.id, params.key);
+        if (!object) throw new ServiceError('notFound', `${spec.label} "${params.key}" not found`);
+        res.json(configView(spec.id)(object));
       },
     }),
     defineRoute({

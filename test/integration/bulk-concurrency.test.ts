@@ -1,4 +1,5 @@
-import { configObjectId } from '../../db/bulk/config-objects';
+import { countConfigObjects, readConfigObject, writeConfigObjects } from '../../db/bulk/config-objects';
+import { storedObjects } from '../support/config-objects';
 import { csv, submitImport, waitForOperation } from '../support/bulk';
 import { type TestTenant, useTestStack } from '../support/stack';
 
@@ -22,25 +23,13 @@ describe('concurrency: 10 tenants each import 2000 rows at the same time, 20,000
     ]);
     const content = csv(['Name', 'Description', 'Type'], rows);
     // Stored objects make every statement FerretDB does not push down (`_id ∈ list`) read that many more documents.
-    const model = stack.db.configObjects('work-types');
-    const now = new Date();
+    const now = new Date().toISOString();
     for (let start = 0; start < SEEDED; start += 1000) {
-      await model.insertMany(
-        Array.from({ length: 1000 }, (_, i) => {
-          const key = `Seeded ${start + i}`;
-          return {
-            _id: configObjectId(SEED_TENANT, key),
-            tenantId: SEED_TENANT,
-            key,
-            data: { name: key, workTypeCode: 'IDLE_CODE' },
-            version: 1,
-            lastOperationId: 'seed',
-            createdAt: now,
-            updatedAt: now,
-          };
-        }),
-        { ordered: false, lean: true },
-      );
+      const objects = Array.from({ length: 1000 }, (_, i) => {
+        const key = `Seeded ${start + i}`;
+        return { key, data: { name: key, workTypeCode: 'IDLE_CODE' }, version: 1, createdAt: now, updatedAt: now };
+      });
+      await writeConfigObjects(stack.db.config, SEED_TENANT, 'work-types', objects, `seed-${start}`);
     }
 
     const started = Date.now();
@@ -62,19 +51,13 @@ describe('concurrency: 10 tenants each import 2000 rows at the same time, 20,000
       });
       expect(op.progress).toEqual({ processed: ROWS, total: ROWS, percent: 100 });
     }
-    // One read of the collection (this stack's own database) instead of two counts per tenant: on FerretDB every
-    // count reads the whole collection.
-    const stored = await model.find({}, { tenantId: 1, version: 1 }).lean<{ tenantId: string; version: number }[]>();
-    const perTenant = new Map<string, { objects: number; firstVersions: number }>();
-    for (const doc of stored) {
-      const tally = perTenant.get(doc.tenantId) ?? { objects: 0, firstVersions: 0 };
-      tally.objects += 1;
-      if (doc.version === 1) tally.firstVersions += 1;
-      perTenant.set(doc.tenantId, tally);
+    for (const tenant of tenants) {
+      const objects = await storedObjects(stack.db, tenant.id, 'work-types');
+      expect(objects).toHaveLength(ROWS);
+      expect(objects.filter((object) => object.version === 1)).toHaveLength(ROWS);
     }
-    for (const tenant of tenants) expect(perTenant.get(tenant.id)).toEqual({ objects: ROWS, firstVersions: ROWS });
-    expect(stored).toHaveLength(SEEDED + TENANTS * ROWS);
-    const sample = await model.findOne({ tenantId: tenants[TENANTS - 1]?.id, key: 'Code 1234' }).lean();
+    expect(await countConfigObjects(stack.db.config, SEED_TENANT, 'work-types')).toBe(SEEDED);
+    const sample = await readConfigObject(stack.db.config, tenants[TENANTS - 1]?.id ?? '', 'work-types', 'Code 1234');
     expect(sample?.data).toEqual({ name: 'Code 1234', description: 'description 1234', workTypeCode: 'WRAP_UP_CODE' });
   }, 300_000);
 });

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { csv, download, runImport, submitExport, waitForOperation } from '../support/bulk';
 import { useTestStack } from '../support/stack';
 import { unzip, zipOf } from '../support/zip';
+import { storedObjects } from '../support/config-objects';
 
 describe('bulk export', () => {
   const { stack, tenant } = useTestStack();
@@ -78,10 +79,12 @@ describe('bulk export', () => {
     expect(parts.map((p) => p.length)).toEqual([5000, 2]);
     expect(parts[1]?.[1]).toEqual({ Name: 'Code 05001', Description: 'row 5001', Type: 'IDLE_CODE' });
 
-    const versionsBefore = await stack.db.configObjects('work-types').countDocuments({ version: { $gt: 1 } });
+    const updatedObjects = async () =>
+      (await storedObjects(stack.db, tenant.id, 'work-types')).filter((object) => object.version > 1).length;
+    const versionsBefore = await updatedObjects();
     const reimport = await runImport(stack, tenant, 'work-types', file.body as Buffer, 'codes.zip');
     expect(reimport).toMatchObject({ status: 'completed', counts: { total: 5002, succeeded: 5002, failed: 0 } });
-    expect(await stack.db.configObjects('work-types').countDocuments({ version: { $gt: 1 } })).toBe(versionsBefore);
+    expect(await updatedObjects()).toBe(versionsBefore);
   });
 
   it('exports an empty type as a header-only CSV', async () => {

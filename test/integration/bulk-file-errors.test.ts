@@ -2,6 +2,7 @@
 import { zipOf } from '../support/zip';
 import { csv, runImport, submitImport } from '../support/bulk';
 import { useTestStack } from '../support/stack';
+import { countConfigObjects } from '../../db/bulk/config-objects';
 
 const HEADER = ['Name', 'Description', 'Type'];
 
@@ -20,7 +21,7 @@ const rows = (count: number, prefix = 'Code') =>
 describe('bulk import: file-level errors', () => {
   const { stack, tenant } = useTestStack();
 
-  const stored = () => stack.db.configObjects('work-types').countDocuments({ tenantId: tenant.id });
+  const stored = () => countConfigObjects(stack.db.config, tenant.id, 'work-types');
 
   it.each<[string, () => Promise<string | Buffer>, string, RegExp]>([
     [

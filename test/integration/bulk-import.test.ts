@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { csv, download, runImport, submitImport, waitForOperation } from '../support/bulk';
 import { useTestStack } from '../support/stack';
+import { countConfigObjects, readConfigObject } from '../../db/bulk/config-objects';
 
 const MULTIMEDIA = csv(
   ['Name', 'Description', 'Type', 'Voice', 'Chat', 'Email', 'Social'],
@@ -25,7 +26,7 @@ describe('bulk import: CSV rows are created or updated by key', () => {
     const after = await stack.http.get('/v1/config/multimedia-profiles/Voice%20and%20Chat').set(tenant.auth);
     expect(after.body.version).toBe(1);
     expect(after.body.updatedAt).toBe(stored.body.updatedAt);
-    expect(await stack.db.configObjects('multimedia-profiles').countDocuments({ tenantId: tenant.id })).toBe(2);
+    expect(await countConfigObjects(stack.db.config, tenant.id, 'multimedia-profiles')).toBe(2);
   });
 
   it('updates by key and keeps attributes whose column is absent', async () => {
@@ -125,7 +126,7 @@ describe('bulk import: CSV rows are created or updated by key', () => {
       dryRun: true,
       counts: { total: 2, succeeded: 1, failed: 1 },
     });
-    expect(await stack.db.configObjects('sites').countDocuments({ tenantId: tenant.id, key: 'Oslo' })).toBe(0);
+    expect(await readConfigObject(stack.db.config, tenant.id, 'sites', 'Oslo')).toBeUndefined();
     const errors = await download(stack, tenant, op.links.errors ?? '');
     expect((errors.body as Buffer).toString()).toContain('Lima,Missing');
   });

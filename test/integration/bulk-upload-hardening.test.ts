@@ -14,6 +14,7 @@ import { FsBlobStore } from '../../storage/fs-blob-store';
 import { csv } from '../support/bulk';
 import { curl, python, rawRequest } from '../support/socket-clients';
 import { eventually, useTestStack } from '../support/stack';
+import { readConfigObject } from '../../db/bulk/config-objects';
 
 const HEADER = ['Name', 'Description', 'Type'];
 
@@ -262,9 +263,7 @@ except Exception as error:
       await new Promise((resolve) => failing.close(resolve));
     }
     const site = await eventually(
-      async () =>
-        (await stack.db.configObjects('work-types').findOne({ tenantId: tenant.id, key: 'Survivor' }).lean()) ??
-        undefined,
+      async () => readConfigObject(stack.db.config, tenant.id, 'work-types', 'Survivor'),
       60000,
       'the import to write its row',
     );

@@ -5,6 +5,7 @@ import { blobDir } from '../../domain/paths';
 import { csv, download, runImport, submitExport, waitForOperation } from '../support/bulk';
 import { useTestStack } from '../support/stack';
 import { unzip, zipOf } from '../support/zip';
+import { readConfigObject } from '../../db/bulk/config-objects';
 
 const SAMPLE = fs.readFileSync(path.join(__dirname, '../fixtures/gax-sample.csv'));
 
@@ -26,8 +27,7 @@ describe('GAX agent CSV on real servers', () => {
 
   /** The stored hash, read from the database: the API never serves it. */
   async function storedPasswordHash(username: string): Promise<unknown> {
-    const doc = await stack.db.configObjects('agents').findOne({ tenantId: tenant.id, key: username }).lean();
-    return (doc?.data as Record<string, unknown> | undefined)?.passwordHash;
+    return (await readConfigObject(stack.db.config, tenant.id, 'agents', username))?.data.passwordHash;
   }
 
   async function agents(): Promise<Stored[]> {
