@@ -1,19 +1,27 @@
 import { heartbeat } from '@temporalio/activity';
+import { deleteUnreferencedChunks } from '../../db/bulk/config-objects';
 import type { Database } from '../../db/connection';
 import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import type { BlobStore } from '../../storage/blob-store';
 
+export interface SweepResult {
+  incomplete: number;
+  stagedOperations: number;
+  unreferencedChunks: number;
+}
+
 const STAGED_BATCH = /^tenants\/([^/]+)\/bulk\/([^/]+)\/staged\//;
 
 /**
- * The backstop behind every cleanup path: removes writes that never completed (an API process killed mid-upload)
- * and staged batches left by operations that are over (or unknown) — both only once older than `olderThan`, so
- * nothing a running upload or operation still uses is touched.
+ * The backstop behind every cleanup path: removes writes that never completed (an API process killed mid-upload),
+ * staged batches left by operations that are over (or unknown), and configuration chunks no head lists (a write
+ * abandoned before its commit) — all only once older than `olderThan`, so nothing a running upload or operation
+ * still uses is touched.
  */
 export async function sweepOrphanedFiles(
   deps: { db: Database; blobs: BlobStore },
   input: { olderThan: string },
-): Promise<{ incomplete: number; stagedOperations: number }> {
+): Promise<SweepResult> {
   const cutoff = new Date(input.olderThan);
   const incomplete = await deps.blobs.deleteIncomplete(cutoff);
   const staleStaging = new Map<string, { tenantId: string; operationId: string }>();
@@ -36,5 +44,6 @@ export async function sweepOrphanedFiles(
     await deps.blobs.deletePrefix(bulkBlobKeys.staged(tenantId, operationId));
     stagedOperations += 1;
   }
-  return { incomplete, stagedOperations };
+  const unreferencedChunks = await deleteUnreferencedChunks(deps.db.config, cutoff);
+  return { incomplete, stagedOperations, unreferencedChunks };
 }

@@ -48,6 +48,8 @@ const configChunkSchema = new Schema(
   },
   { versionKey: false },
 );
+// The storage sweep's query (old chunks); every other statement is by `_id`.
+configChunkSchema.index({ createdAt: 1 });
 
 export type ConfigHeadDoc = InferSchemaType<typeof configHeadSchema> & { _id: string };
 export type ConfigChunkDoc = InferSchemaType<typeof configChunkSchema> & { _id: string };
@@ -341,4 +343,34 @@ export async function writeConfigObjects(
     objects.map((object) => object.key),
   );
   await applyConfigWrite(store, planConfigWrite(snapshot, objects, tag));
+}
+
+/**
+ * Removes chunks that no head lists and that were written before `olderThan`: those of a write abandoned before its
+ * commit (a later retry of it writes all its chunks again, with a fresh `createdAt`, before its head), and any a
+ * removal missed. A chunk younger than the cutoff may belong to a write in progress and is left alone.
+ */
+export async function deleteUnreferencedChunks(store: ConfigStore, olderThan: Date): Promise<number> {
+  const old = store.chunks.find(
+    { createdAt: { $lt: olderThan } },
+    { projection: { _id: 1, tenantId: 1, objectType: 1 } },
+  );
+  const listed = new Map<string, Set<string>>();
+  let deleted = 0;
+  for await (const chunk of old) {
+    const headId = `${chunk.tenantId}:${chunk.objectType}`;
+    let ids = listed.get(headId);
+    if (!ids) {
+      const head = parseConfigHead(await store.heads.findOne({ _id: headId }));
+      ids = new Set(head.chunks.map((ref) => ref.id));
+      listed.set(headId, ids);
+    }
+    if (ids.has(chunk._id)) continue;
+    // Read the head again right before deleting: a write may have committed this chunk since the first read.
+    const current = parseConfigHead(await store.heads.findOne({ _id: headId }));
+    if (current.chunks.some((ref) => ref.id === chunk._id)) continue;
+    await store.chunks.deleteOne({ _id: chunk._id });
+    deleted += 1;
+  }
+  return deleted;
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { configChunkId, readConfigHead, readConfigObject, writeConfigObjects } from '../../db/bulk/config-objects';
 import { recordSubmittedOperation, saveOperationState } from '../../db/bulk/operations';
 import { bulkBlobKeys } from '../../domain/bulk/blob-keys';
 import { bulkStorageSweepScheduleId, taskQueue } from '../../domain/ids';
@@ -72,13 +73,40 @@ describe('bulk storage sweep', () => {
       created: submitted(ended),
     });
 
+    // Configuration chunks: a committed write's stay; an abandoned write's (never listed by the head) go once old,
+    // not while they are young (a write in progress).
+    const objects = ['A', 'B'].map((key) => ({
+      key,
+      data: { name: key, workTypeCode: 'IDLE_CODE' },
+      version: 1,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    }));
+    await writeConfigObjects(stack.db.config, tenant.id, 'work-types', objects, 'committed');
+    const head = await readConfigHead(stack.db.config, tenant.id, 'work-types');
+    const orphan = (tag: string, ageMs: number) => ({
+      _id: configChunkId(tenant.id, 'work-types', tag, 0),
+      tenantId: tenant.id,
+      objectType: 'work-types',
+      count: 1,
+      objects: JSON.stringify([objects[0]]),
+      createdAt: new Date(Date.now() - ageMs),
+    });
+    await stack.db.config.chunks.insertMany([orphan('abandoned', 2 * DAY_MS), orphan('in-progress', 0)]);
+    await stack.db.config.chunks.updateOne({ _id: head.chunks[0]?.id ?? '' }, { $set: { createdAt: new Date(0) } });
+
     const result = await stack.client.workflow.execute<typeof bulkStorageSweep>('bulkStorageSweep', {
       workflowId: `sweep-${randomUUID()}`,
       taskQueue: taskQueue('bulk', stack.config.CCFLOW_TASK_QUEUE_PREFIX),
       args: [{ maxAgeMs: DAY_MS }],
     });
 
-    expect(result).toEqual({ incomplete: 1, stagedOperations: 2 });
+    expect(result).toEqual({ incomplete: 1, stagedOperations: 2, unreferencedChunks: 1 });
+    const chunkExists = async (id: string) => (await stack.db.config.chunks.findOne({ _id: id })) !== null;
+    expect(await chunkExists(configChunkId(tenant.id, 'work-types', 'abandoned', 0))).toBe(false);
+    expect(await chunkExists(configChunkId(tenant.id, 'work-types', 'in-progress', 0))).toBe(true);
+    expect(await chunkExists(head.chunks[0]?.id ?? '')).toBe(true);
+    expect((await readConfigObject(stack.db.config, tenant.id, 'work-types', 'B'))?.key).toBe('B');
     const exists = (file: string) => fs.existsSync(file);
     expect([oldPartial, unknownStaged, endedStaged].map(exists)).toEqual([false, false, false]);
     expect([freshPartial, storedUpload, runningStaged].map(exists)).toEqual([true, true, true]);

@@ -18,6 +18,6 @@ export async function bulkRetentionPurge(input: { retentionMs: number }): Promis
  */
 export async function bulkStorageSweep(input: {
   maxAgeMs: number;
-}): Promise<{ incomplete: number; stagedOperations: number }> {
+}): Promise<{ incomplete: number; stagedOperations: number; unreferencedChunks: number }> {
   return sweepOrphanedFiles({ olderThan: new Date(Date.now() - input.maxAgeMs).toISOString() });
 }
