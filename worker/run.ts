@@ -70,6 +70,10 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
         // One workflow thread per Worker: with V8-context reuse (the default) more threads add an isolate each
         // (tens of MB) and no throughput, and a process may run several Workers.
         workflowThreadPoolSize: 1,
+        // Heartbeats reach the server at most this often (the SDK's default is 80 % of the heartbeat timeout, 24 s
+        // for the bulk activities): an attempt the server gave up on learns it, and stops, within ~5 s.
+        maxHeartbeatThrottleInterval: '5s',
+        defaultHeartbeatThrottleInterval: '5s',
       }),
     );
   }
