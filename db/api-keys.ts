@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from './connection';
 
@@ -34,12 +35,31 @@ export async function issueApiKey(db: Database, tenantId: string, label = 'defau
   return apiKey;
 }
 
+/**
+ * Tenants are never renamed or deleted, so their names are cached per database (process); keys are always read, so a
+ * key that is removed stops working at the next request.
+ */
+const tenantNames = new WeakMap<Database, LRUCache<string, string>>();
+
+async function tenantName(db: Database, tenantId: string): Promise<string | undefined> {
+  let cache = tenantNames.get(db);
+  if (!cache) {
+    cache = new LRUCache<string, string>({ max: 10_000 });
+    tenantNames.set(db, cache);
+  }
+  const cached = cache.get(tenantId);
+  if (cached !== undefined) return cached;
+  const tenant = await db.tenants.findById(tenantId).lean();
+  if (tenant) cache.set(tenantId, tenant.name);
+  return tenant?.name;
+}
+
 export async function resolveApiKey(
   db: Database,
   apiKey: string,
 ): Promise<{ id: string; name: string; apiKeyPrefix: string } | undefined> {
   const key = await db.apiKeys.findById(hashApiKey(apiKey)).lean();
   if (!key) return undefined;
-  const tenant = await db.tenants.findById(key.tenantId).lean();
-  return tenant ? { id: tenant._id, name: tenant.name, apiKeyPrefix: key.prefix } : undefined;
+  const name = await tenantName(db, key.tenantId);
+  return name === undefined ? undefined : { id: key.tenantId, name, apiKeyPrefix: key.prefix };
 }

@@ -37,19 +37,23 @@ function csvType(type: string) {
 }
 
 /** Fields holding secret hashes (GAX passwords) are never served, not even hashed. */
-function withoutSecrets(type: string, data: Record<string, unknown>): Record<string, unknown> {
-  const hidden = new Set((dialectFor(type)?.secretFields ?? []).map((secret) => secret.hashField));
-  return Object.fromEntries(Object.entries(data).filter(([field]) => !hidden.has(field)));
+function secretFieldsOf(type: string): ReadonlySet<string> {
+  return new Set((dialectFor(type)?.secretFields ?? []).map((secret) => secret.hashField));
 }
 
-const configView = (type: string) => (object: StoredObject) => ({
-  type,
-  key: object.key,
-  data: withoutSecrets(type, object.data),
-  version: object.version,
-  createdAt: object.createdAt,
-  updatedAt: object.updatedAt,
-});
+function configView(type: string) {
+  const hidden = secretFieldsOf(type);
+  const visible = (data: Record<string, unknown>) =>
+    hidden.size === 0 ? data : Object.fromEntries(Object.entries(data).filter(([field]) => !hidden.has(field)));
+  return (object: StoredObject) => ({
+    type,
+    key: object.key,
+    data: visible(object.data),
+    version: object.version,
+    createdAt: object.createdAt,
+    updatedAt: object.updatedAt,
+  });
+}
 
 /** Read access to what bulk imports wrote: configuration objects by type and key, audio files by name. */
 export function configObjectRoutes({ db, blobs }: ApiDeps) {

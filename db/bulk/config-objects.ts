@@ -69,6 +69,7 @@ export interface ConfigStore {
   heads: mongo.Collection<ConfigHeadDoc>;
   chunks: mongo.Collection<ConfigChunkDoc>;
   cache: ChunkCache;
+  parsedHeads: LRUCache<string, { version: number; chunksText: string; head: ConfigHead }>;
 }
 
 /** The models declare the collections (and their `_id` index) for mongoose's init; reads go through the driver. */
@@ -79,6 +80,7 @@ export function configStoreOf(connection: Connection): ConfigStore {
     heads: heads.collection as unknown as mongo.Collection<ConfigHeadDoc>,
     chunks: chunks.collection as unknown as mongo.Collection<ConfigChunkDoc>,
     cache: new LRUCache({ maxSize: CHUNK_CACHE_BYTES, sizeCalculation: (chunk) => Math.max(1, chunk.size) }),
+    parsedHeads: new LRUCache({ max: 10_000 }),
   };
 }
 
@@ -86,7 +88,15 @@ const chunkListSchema = z.array(chunkRefSchema);
 const objectListSchema = z.array(storedObjectSchema);
 
 export async function readConfigHead(store: ConfigStore, tenantId: string, type: ObjectTypeId): Promise<ConfigHead> {
-  return parseConfigHead(await store.heads.findOne({ _id: configHeadId(tenantId, type) }));
+  const id = configHeadId(tenantId, type);
+  const doc = await store.heads.findOne({ _id: id });
+  if (!doc) return EMPTY_HEAD;
+  // Pages re-read the head on every request; its chunk list is parsed again only when it changed.
+  const parsed = store.parsedHeads.get(id);
+  if (parsed && parsed.version === doc.version && parsed.chunksText === doc.chunks) return parsed.head;
+  const head = parseConfigHead(doc);
+  store.parsedHeads.set(id, { version: doc.version, chunksText: doc.chunks, head });
+  return head;
 }
 
 export function parseConfigHead(doc: Pick<ConfigHeadDoc, 'version' | 'count' | 'chunks'> | null): ConfigHead {
