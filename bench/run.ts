@@ -4,9 +4,14 @@
  * the same run. Prints every figure, a summary table and one JSON line, and writes bench/results/latest.json.
  * One file per benchmark in bench/benchmarks/.
  *
- *   npm run bench                      import 5000 rows ≈ 5 MB, export 50,000 objects, audio import of 50 MB
+ *   npm run bench                      import 5000 rows ≈ 5 MB, export 50,000 objects, the store under load
+ *                                      (50,000 sites: pages, import into a full type, concurrent imports), audio
+ *                                      import of 50 MB
  *   npm run bench -- import export     only these (names: import, export, audio-memory, store), in that order
  *   npm run bench -- store             the store candidates' query and write shapes (issue #8), a table
+ *   npm run bench -- config-pages import-into-full concurrent-imports --objects=5000
+ *                                      the store under load (issue #8; in the default run too) on a smaller store;
+ *                                      options --objects= --tenants= --clients= … in bench/load/options.ts
  *   npm run bench -- --import-rows=N   another import size (the CSV keeps ~1 KiB per row)
  *   npm run bench -- --repeat=N        rounds of baseline + measurement per time benchmark (default 3; medians)
  *   npm run bench -- --strict          exit 2 when a target is missed
@@ -26,6 +31,10 @@ import { audioMemoryBenchmark } from './benchmarks/audio-memory';
 import { exportBenchmark } from './benchmarks/export';
 import { importBenchmark } from './benchmarks/import';
 import { storeBenchmark } from './benchmarks/store';
+import { concurrentImportsBenchmark } from './benchmarks/concurrent-imports';
+import { configPagesBenchmark } from './benchmarks/config-pages';
+import { importIntoFullBenchmark } from './benchmarks/import-into-full';
+import { parseLoadOptions } from './load/options';
 import { waitForIdle } from './proc';
 import { type BenchResult, failedResult, log, printResult, round, started, summaryTable } from './report';
 import { type BenchStack, startBenchStack } from './stack';
@@ -35,7 +44,17 @@ const OPT_IN = ['store'];
 
 /** Every benchmark, in the order they run. */
 function registry(options: Options): Benchmark[] {
-  return [importBenchmark(options), exportBenchmark(), audioMemoryBenchmark(), storeBenchmark(options)];
+  const load = parseLoadOptions(process.argv.slice(2)); // --objects= --tenants= --clients= --duration= …
+  return [
+    importBenchmark(options),
+    exportBenchmark(),
+    // Before audio-memory, which stops the in-process workers these need.
+    configPagesBenchmark(load),
+    importIntoFullBenchmark(load),
+    concurrentImportsBenchmark(load),
+    audioMemoryBenchmark(),
+    storeBenchmark(options),
+  ];
 }
 
 function parseOptions(argv: string[]): Options {

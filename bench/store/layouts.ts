@@ -1,14 +1,16 @@
 /**
- * The store benchmark's data and the three ways of storing and querying it (bench/benchmarks/store.ts):
+ * The store benchmark's data and the driver-level ways of storing and querying it (bench/benchmarks/store.ts; the
+ * product's own layout, driven through db/bulk/config-objects.ts, is in chunks.ts):
  *
- * - `oneCollection`: today's layout and statements — one collection per object type, `_id = {tenant}:{key}`, index
- *   `{tenantId, key}`; pages `find({tenantId, _id: {$gt}}).sort({_id}).limit(100)`, batches `_id: {$in}`, writes
- *   `deleteMany(_id ∈ batch)` + `insertMany` (activities/bulk/apply-import.ts), counts `countDocuments({tenantId})`.
+ * - `oneCollection`: the statements ccflow ran before the chunked store (run on the unpatched and on the patched
+ *   FerretDB, and on PostgreSQL) — one collection per object type, `_id = {tenant}:{key}`, index `{tenantId, key}`;
+ *   pages `find({tenantId, _id: {$gt}}).sort({_id}).limit(100)`, batches `_id: {$in}`, writes
+ *   `deleteMany(_id ∈ batch)` + `insertMany`, counts `countDocuments({tenantId})`.
  * - `perTenant`: the same statements without the tenant filter on one collection per tenant (index `{key}`).
  * - `pushdown`: only `_id` equality, the one filter FerretDB's SQLite backend pushes down to SQL (every other filter,
  *   sort, range, `$in` and count is evaluated in Go over every document of the collection): batch lookups are 1000
  *   `findOne({_id})` over a pool of connections; pages read the tenant's ordered key list (a header document and
- *   chunks of ≤ 2000 keys, each read by `_id`), then the 100 documents by `_id`; writes stay today's two statements
+ *   chunks of ≤ 2000 keys, each read by `_id`), then the 100 documents by `_id`; writes stay the old two statements
  *   (per-document upserts cost a commit each, see writeBatch) plus the key list's changed chunks and header by `_id`
  *   (the header also holds the count).
  */
@@ -99,17 +101,25 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/** What the benchmark checks of a document or object read back. */
+export interface Found {
+  key: string;
+  version: number;
+}
+
 /** The shapes ccflow runs, one implementation per layout. */
 export interface Layout {
   seed(docs: StoreDoc[]): Promise<void>;
-  byId(tenant: string, key: string): Promise<StoreDoc | null>;
-  byTenantKey(tenant: string, key: string): Promise<StoreDoc | null>;
+  byId(tenant: string, key: string): Promise<Found | null>;
+  byTenantKey(tenant: string, key: string): Promise<Found | null>;
   /** The page of PAGE documents after `cursorKey`, in key order. */
-  pageAfter(tenant: string, cursorKey: string): Promise<StoreDoc[]>;
-  lookup(tenant: string, keys: string[]): Promise<StoreDoc[]>;
+  pageAfter(tenant: string, cursorKey: string): Promise<Found[]>;
+  lookup(tenant: string, keys: string[]): Promise<Found[]>;
   /** Writes a batch (replacing stored documents, creating the keys listed in `created`). */
   writeBatch(tenant: string, docs: StoreDoc[], created: string[]): Promise<void>;
   count(tenant: string): Promise<number>;
+  /** A read cache in front of the store (the chunked layout's), cleared before each timed sample of a read. */
+  cache?: { clear(): void };
 }
 
 async function insertAll(collection: mongo.Collection<StoreDoc>, docs: StoreDoc[]): Promise<void> {
@@ -118,7 +128,7 @@ async function insertAll(collection: mongo.Collection<StoreDoc>, docs: StoreDoc[
   }
 }
 
-/** Today: one collection, the statements of api/bulk/config-objects.ts and activities/bulk/apply-import.ts. */
+/** One collection: the statements of api/bulk/config-objects.ts and activities/bulk/apply-import.ts before the chunks. */
 export function oneCollection(db: mongo.Db): Layout {
   const objects = db.collection<StoreDoc>('bulk_config_sites');
   return {
@@ -261,10 +271,11 @@ export function pushdown(db: mongo.Db): Layout {
       return docs.filter((doc): doc is StoreDoc => doc !== null);
     },
     async writeBatch(tenant, docs, created) {
-      // Batched like today: per-document `replaceOne({_id}, upsert)` is pushed down but costs one SQLite commit each,
-      // ~47 ms apiece once the WAL has grown (400 took 18.7 s, sequential or 16 in flight), and a bulkWrite of hundreds
-      // of upserts in one `update` command stalled for minutes (FerretDB keeps every statement's read open until the
-      // command ends). So the write stays `deleteMany(_id ∈ batch)` + `insertMany` (two commits) plus the key list.
+      // Batched like oneCollection: per-document `replaceOne({_id}, upsert)` is pushed down but costs one SQLite commit
+      // each, ~47 ms apiece once the WAL has grown (unpatched binary: 400 took 18.7 s, sequential or 16 in flight), and
+      // a bulkWrite of hundreds of upserts in one `update` command stalled for minutes (FerretDB keeps every
+      // statement's read open until the command ends). So the write stays `deleteMany(_id ∈ batch)` + `insertMany`
+      // (two commits) plus the key list.
       await objects.deleteMany({ _id: { $in: docs.map((doc) => doc._id) } });
       await objects.insertMany(docs, { ordered: false });
       if (created.length === 0) return;
