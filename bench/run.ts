@@ -7,8 +7,10 @@
  *   npm run bench                      import 5000 rows ≈ 5 MB, export 50,000 objects, the store under load
  *                                      (50,000 sites: pages, import into a full type, concurrent imports), audio
  *                                      import of 50 MB
- *   npm run bench -- import export     only these (names: import, export, audio-memory, store), in that order
+ *   npm run bench -- import export     only these (names: import, export, config-pages, import-into-full,
+ *                                      concurrent-imports, audio-memory, store, operation-list), in that order
  *   npm run bench -- store             the store candidates' query and write shapes (issue #8), a table
+ *   npm run bench -- operation-list    GET /v1/bulk/operations with 10,000 operations stored (opt-in, ≈ 9 min)
  *   npm run bench -- config-pages import-into-full concurrent-imports --objects=5000
  *                                      the store under load (issue #8; in the default run too) on a smaller store;
  *                                      options --objects= --tenants= --clients= … in bench/load/options.ts
@@ -30,6 +32,7 @@ import { type Benchmark, FULL_IMPORT_ROWS, OPERATION_TIMEOUT_MS, type Options } 
 import { audioMemoryBenchmark } from './benchmarks/audio-memory';
 import { exportBenchmark } from './benchmarks/export';
 import { importBenchmark } from './benchmarks/import';
+import { operationListBenchmark } from './benchmarks/operation-list';
 import { storeBenchmark } from './benchmarks/store';
 import { concurrentImportsBenchmark } from './benchmarks/concurrent-imports';
 import { configPagesBenchmark } from './benchmarks/config-pages';
@@ -40,7 +43,7 @@ import { type BenchResult, failedResult, log, printResult, round, started, summa
 import { type BenchStack, startBenchStack } from './stack';
 
 /** Benchmarks that run only when named: the store comparison takes ~10 minutes and measures candidates, not ccflow. */
-const OPT_IN = ['store'];
+const OPT_IN = ['store', 'operation-list'];
 
 /** Every benchmark, in the order they run. */
 function registry(options: Options): Benchmark[] {
@@ -54,6 +57,7 @@ function registry(options: Options): Benchmark[] {
     concurrentImportsBenchmark(load),
     audioMemoryBenchmark(),
     storeBenchmark(options),
+    operationListBenchmark(),
   ];
 }
 

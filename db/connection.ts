@@ -2,6 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { apiKeyModel, tenantModel } from './tenants';
 import { pingModel } from './system/pings';
 import { bulkOperationModel } from './bulk/operations';
+import { bulkOperationIndexModel } from './bulk/operation-index';
 import { configStoreOf, type ConfigStore } from './bulk/config-objects';
 import { audioFileModel } from './bulk/audio-files';
 
@@ -11,6 +12,7 @@ export interface Database {
   apiKeys: ReturnType<typeof apiKeyModel>;
   pings: ReturnType<typeof pingModel>;
   bulkOperations: ReturnType<typeof bulkOperationModel>;
+  bulkOperationIndex: ReturnType<typeof bulkOperationIndexModel>;
   /** Configuration objects of every type (chunks + heads, db/bulk/config-objects.ts). */
   config: ConfigStore;
   audioFiles: ReturnType<typeof audioFileModel>;
@@ -31,6 +33,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
     apiKeys: apiKeyModel(connection),
     pings: pingModel(connection),
     bulkOperations: bulkOperationModel(connection),
+    bulkOperationIndex: bulkOperationIndexModel(connection),
     config: configStoreOf(connection),
     audioFiles: audioFileModel(connection),
     close: () => connection.close(),
