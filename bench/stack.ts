@@ -115,6 +115,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     CCFLOW_TASK_QUEUE_PREFIX: `t${id}-`,
     CCFLOW_DATA_DIR: dataDir,
     CCFLOW_ADMIN_KEY: randomBytes(16).toString('hex'),
+    CCFLOW_SECRET_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'error',
   };
   let db: Database | undefined;

@@ -5,6 +5,7 @@ import { bulkOperationModel } from './bulk/operations';
 import { bulkOperationIndexModel } from './bulk/operation-index';
 import { configStoreOf, type ConfigStore } from './bulk/config-objects';
 import { audioFileModel } from './bulk/audio-files';
+import { accessKeyModel } from './access-keys';
 
 export interface Database {
   connection: Connection;
@@ -16,6 +17,8 @@ export interface Database {
   /** Configuration objects of every type (chunks + heads, db/bulk/config-objects.ts). */
   config: ConfigStore;
   audioFiles: ReturnType<typeof audioFileModel>;
+  /** Tenants' access keys for the signature schemes, secrets encrypted (db/access-keys.ts). */
+  accessKeys: ReturnType<typeof accessKeyModel>;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
     bulkOperationIndex: bulkOperationIndexModel(connection),
     config: configStoreOf(connection),
     audioFiles: audioFileModel(connection),
+    accessKeys: accessKeyModel(connection),
     close: () => connection.close(),
   };
   // Sequentially: FerretDB's SQLite backend has answered SQLITE_BUSY to parallel collection creation.

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { accessKeySecret, createAccessKey, serverKeyFrom } from '../db/access-keys';
 import { issueApiKey, resolveApiKey } from '../db/api-keys';
 import type { Database } from '../db/connection';
 
@@ -32,3 +34,38 @@ export function ensureDevAdminKey(dataDir: string): string {
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
 }
+
+/**
+ * The server key that encrypts access-key secrets (CCFLOW_SECRET_KEY) for the embedded stack: 32 random bytes,
+ * generated once into the data directory (mode 0600) so that keys created before a restart still decrypt.
+ */
+export function ensureDevSecretKey(dataDir: string): string {
+  const file = path.join(dataDir, 'secret-key');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+/**
+ * The dev tenant's ACS access key, printed as a connection string at every start. The API shows a secret only when
+ * it creates the key; the supervisor holds the server key, so it decrypts the stored secret instead of keeping a
+ * second clear copy. Only the key's id is remembered (in dev-tenant-acs.json); when that key was revoked, or the
+ * server key changed so it no longer decrypts, a new one is created.
+ */
+export async function ensureDevAcsSecret(db: Database, serverKeyBase64: string, dataDir: string): Promise<string> {
+  const serverKey = serverKeyFrom(serverKeyBase64);
+  const file = path.join(dataDir, 'dev-tenant-acs.json');
+  if (fs.existsSync(file)) {
+    const saved = devAcsFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (saved.success) {
+      const secret = await accessKeySecret(db, serverKey, DEV_TENANT_ID, saved.data.keyId).catch(() => undefined);
+      if (secret !== undefined) return secret;
+    }
+  }
+  const created = await createAccessKey(db, serverKey, DEV_TENANT_ID, 'acs');
+  fs.writeFileSync(file, JSON.stringify({ keyId: created.id }, null, 2), { mode: 0o600 });
+  return created.secret;
+}
+
+const devAcsFile = z.object({ keyId: z.string() });

@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/connection';
-import { type Config, ConfigError, parseConfig } from '../domain/config';
+import { type Config, ConfigError, parseConfig, publicBaseUrl } from '../domain/config';
 import { taskQueue } from '../domain/ids';
 import { ensureBinaries } from './install';
 import { dataDir as resolveDataDir, repoRoot } from './paths';
 import { type RunningService, startFerretDb, startTemporal, supervise } from './services';
-import { ensureDevAdminKey, ensureDevTenant } from './dev-tenant';
+import { acsConnectionString } from '../api/routing';
+import { ensureDevAcsSecret, ensureDevAdminKey, ensureDevSecretKey, ensureDevTenant } from './dev-tenant';
 
 const say = (message: string): void => {
   process.stdout.write(`[ccflow] ${message}\n`);
@@ -91,10 +92,12 @@ async function main(): Promise<void> {
       env.MONGODB_URI = `mongodb://127.0.0.1:${config.CCFLOW_EMBEDDED_MONGO_PORT}/ccflow`;
     }
     env.CCFLOW_ADMIN_KEY = config.CCFLOW_ADMIN_KEY ?? ensureDevAdminKey(dataDir);
+    env.CCFLOW_SECRET_KEY = config.CCFLOW_SECRET_KEY ?? ensureDevSecretKey(dataDir);
     const childConfig = parseConfig(env);
 
     const db = await connectDatabase(childConfig.MONGODB_URI ?? '');
     const devTenant = await ensureDevTenant(db, dataDir);
+    const devAcsSecret = await ensureDevAcsSecret(db, env.CCFLOW_SECRET_KEY, dataDir);
     await db.close();
 
     say('starting worker and API…');
@@ -130,6 +133,8 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI:  ${uiUrl}`);
     say(`  dev tenant:       ${devTenant.tenantId}`);
     say(`  dev API key:      ${devTenant.apiKey}`);
+    // from_connection_string forces https; over plain HTTP give the client the endpoint and the key (docs/routing.md).
+    say(`  router (ACS):     ${acsConnectionString(publicBaseUrl(childConfig), devTenant.tenantId, devAcsSecret)}`);
     say(`  admin key:        ${env.CCFLOW_ADMIN_KEY}`);
     say(`  logs:             ${logDir}`);
     say('press Ctrl-C to stop');

@@ -26,6 +26,24 @@ export const configSchema = z.object({
   CCFLOW_DATA_DIR: z.string().min(1).default('.data'),
   CCFLOW_BLOB_DIR: z.string().min(1).optional(),
   CCFLOW_ADMIN_KEY: z.string().min(16, 'CCFLOW_ADMIN_KEY must be at least 16 characters').optional(),
+  /**
+   * The server key that encrypts tenants' access-key secrets at rest (AES-256-GCM): base64 of 32 bytes. HMAC schemes
+   * need the clear secret on the server, so it cannot be hashed like an API key; without this key no access key can
+   * be created or used.
+   */
+  CCFLOW_SECRET_KEY: z
+    .string()
+    .refine(
+      (value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
+      'CCFLOW_SECRET_KEY must be the base64 encoding of 32 bytes (e.g. `openssl rand -base64 32`)',
+    )
+    .optional(),
+  /** The URL clients reach the API at, written into connection strings; default `http://HOST:PORT`. */
+  CCFLOW_PUBLIC_BASE_URL: z
+    .url()
+    .regex(/^https?:\/\//, 'CCFLOW_PUBLIC_BASE_URL must be an http:// or https:// URL')
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   CCFLOW_TASK_QUEUE_PREFIX: z.string().default(''),
   /** Which task queues this worker process polls: all by default; one per deployment to scale them apart. */
   CCFLOW_WORKER_TASK_QUEUES: z
@@ -75,6 +93,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** Where clients reach the API: CCFLOW_PUBLIC_BASE_URL, else the API's own listening address (no trailing slash). */
+export function publicBaseUrl(config: Pick<Config, 'CCFLOW_PUBLIC_BASE_URL' | 'HOST' | 'PORT'>): string {
+  if (config.CCFLOW_PUBLIC_BASE_URL) return config.CCFLOW_PUBLIC_BASE_URL;
+  // A wildcard bind address is not somewhere a client can connect to; loopback is, on the same machine.
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${config.PORT}`;
 }
 
 /** Milliseconds of a duration string accepted by the schema above. */

@@ -4,7 +4,10 @@
  */
 export const REDACTED = '[REDACTED]';
 
-const SECRET_NAME = /authorization|cookie|signature|secret|token|access.?key|api.?key|password|content-sha256/i;
+// `connection.?string` and `access.?key` (accessKeySecret, accesskey=) cover the access-key API's secrets wherever a
+// client echoes them back in a header or query parameter.
+const SECRET_NAME =
+  /authorization|cookie|signature|secret|token|access.?key|api.?key|password|content-sha256|connection.?string/i;
 
 export const isSecretName = (name: string): boolean => SECRET_NAME.test(name);
 

@@ -57,6 +57,7 @@ export async function startTestStack(
     CCFLOW_TASK_QUEUE_PREFIX: `t${id}-`,
     CCFLOW_DATA_DIR: dataDir,
     CCFLOW_ADMIN_KEY: TEST_ADMIN_KEY,
+    CCFLOW_SECRET_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'silent',
     ...options.env,
   };

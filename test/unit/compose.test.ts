@@ -57,7 +57,11 @@ describe('docker-compose.yml (reference topology)', () => {
     const env = Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, String(v)]));
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(env.MONGODB_URI).toMatch(/^mongodb:\/\/mongodb:27017\/ccflow\?replicaSet=rs0$/);
-    const parsed = configSchema.safeParse({ ...env, CCFLOW_ADMIN_KEY: 'x'.repeat(16) });
+    const parsed = configSchema.safeParse({
+      ...env,
+      CCFLOW_ADMIN_KEY: 'x'.repeat(16),
+      CCFLOW_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
     expect(parsed.success).toBe(true);
     expect(dependsOn(name)).toEqual(expect.arrayContaining(['temporal', 'mongodb', 'temporal-setup']));
     expect(service?.volumes?.some((v) => v.endsWith(`:${env.CCFLOW_BLOB_DIR}`))).toBe(true);

@@ -38,6 +38,15 @@ export interface AcsAccessKey {
   secret: string;
 }
 
+export interface AcsHmacOptions {
+  /**
+   * The values the client may have signed as "host", given the Host header. The official Python client signs its
+   * configured endpoint without the scheme, path and trailing slash included (`127.0.0.1:8080/tenants/t-1/`), not the
+   * Host header, so a server whose endpoints carry a path lists those spellings too. Default: the Host header only.
+   */
+  signedHosts?: (req: Request, host: string) => readonly string[];
+}
+
 /**
  * The ACS HMAC-SHA256 scheme (`Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&
  * Signature=…`). The scheme names no key, so `candidateKeys` returns the keys that may have signed (e.g. every
@@ -47,16 +56,21 @@ export interface AcsAccessKey {
 export function acsHmac(
   candidateKeys: (req: Request) => Promise<readonly AcsAccessKey[]>,
   now = Date.now,
+  options: AcsHmacOptions = {},
 ): AuthStrategy {
+  const signedHosts = options.signedHosts ?? ((_req: Request, host: string) => [host]);
   return {
     describe: '"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<signature>"',
     applies: (req) => /^HMAC-SHA256\s/i.test(req.headers.authorization ?? ''),
     async authenticate(req) {
       const parts = signedParts(req, now());
       const expected = SCHEME.exec(req.headers.authorization ?? '')?.[2] ?? '';
-      const stringToSign = acsStringToSign(parts);
-      for (const key of await candidateKeys(req)) {
-        if (sameBase64(acsSignature(key.secret, stringToSign), expected)) return key.tenant;
+      const keys = await candidateKeys(req);
+      for (const host of signedHosts(req, parts.host)) {
+        const stringToSign = acsStringToSign({ ...parts, host });
+        for (const key of keys) {
+          if (sameBase64(acsSignature(key.secret, stringToSign), expected)) return key.tenant;
+        }
       }
       throw new ServiceError('unauthorized', 'The HMAC signature does not match any access key of this endpoint.');
     },
