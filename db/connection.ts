@@ -6,6 +6,7 @@ import { bulkOperationIndexModel } from './bulk/operation-index';
 import { configStoreOf, type ConfigStore } from './bulk/config-objects';
 import { audioFileModel } from './bulk/audio-files';
 import { accessKeyModel } from './access-keys';
+import { routingResourceStore, type RoutingResourceStore } from './routing/resources';
 
 export interface Database {
   connection: Connection;
@@ -19,6 +20,8 @@ export interface Database {
   audioFiles: ReturnType<typeof audioFileModel>;
   /** Tenants' access keys for the signature schemes, secrets encrypted (db/access-keys.ts). */
   accessKeys: ReturnType<typeof accessKeyModel>;
+  /** Router resources (policies, queues, …) and their per-tenant catalogs (db/routing/resources.ts). */
+  routing: RoutingResourceStore;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
     config: configStoreOf(connection),
     audioFiles: audioFileModel(connection),
     accessKeys: accessKeyModel(connection),
+    routing: routingResourceStore(connection),
     close: () => connection.close(),
   };
   // Sequentially: FerretDB's SQLite backend has answered SQLITE_BUSY to parallel collection creation.

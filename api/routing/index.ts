@@ -10,6 +10,7 @@ import { tenantAuthentication } from '../http/auth/strategy';
 import { bodyParsers } from '../http/body-parsers';
 import { azureEnvelope } from '../http/envelopes/azure';
 import type { RouteGroup } from '../http/route-group';
+import { adminRoutes } from './admin';
 
 export const ROUTER_API_VERSION = '2023-11-01';
 
@@ -98,9 +99,10 @@ function signedHosts(req: Request, host: string): string[] {
 
 /**
  * The Azure Communication Services Job Router API (`/routing/…`, api-version 2023-11-01): Azure's error shape,
- * merge-patch bodies, `:verb` actions. Its operations arrive with the job routing issue; today every path answers
- * an Azure-shaped 404. Tenants authenticate with an ACS access key (HMAC-SHA256, on their endpoint
- * `/tenants/{tenantId}/routing/…`) or with their API key (Bearer, on either spelling).
+ * merge-patch bodies, `:verb` actions. The administration resources are served (api/routing/admin.ts); jobs and
+ * workers arrive with the job routing issue, and any other path answers an Azure-shaped 404. Tenants authenticate
+ * with an ACS access key (HMAC-SHA256, on their endpoint `/tenants/{tenantId}/routing/…`) or with their API key
+ * (Bearer, on either spelling).
  */
 export function routingGroup({ db, config }: ApiDeps): RouteGroup {
   const serverKey = config.CCFLOW_SECRET_KEY ? serverKeyFrom(config.CCFLOW_SECRET_KEY) : undefined;
@@ -137,6 +139,6 @@ export function routingGroup({ db, config }: ApiDeps): RouteGroup {
       tenant: (req, res, next) => (res.locals.tenant === undefined ? tenantGuard(req, res, next) : next()),
       admin: (_req, _res, next) => next(new ServiceError('forbidden', 'The router API has no administrative routes.')),
     },
-    routes: [],
+    routes: [...adminRoutes({ db })],
   };
 }

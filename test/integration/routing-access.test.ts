@@ -158,13 +158,14 @@ describe('routing access keys and ACS HMAC authentication', () => {
       error: { code: 'NotFound', message: `No route for GET ${endpointPath(tenant)}/nothing-here` },
     });
     // The host spelling the official client signs (its endpoint without the scheme) is accepted too, and so is a
-    // signed body.
+    // signed body: the request gets past authentication to the queue's validation (a queue needs its policy).
     const asClient = await signedFetch(`${endpointPath(tenant)}/queues/q-1?${API}`, key.accessKey, {
       method: 'PATCH',
       body: '{"name":"q"}',
       signedHost: `${host}/tenants/${tenant.id}/`,
     });
-    expect(asClient.status).toBe(404);
+    expect(asClient.status).toBe(400);
+    expect(JSON.stringify(await asClient.json())).toContain('distributionPolicyId');
   });
 
   it('answers 401 in the Azure shape: no credential, wrong key, swapped body, skewed date', async () => {

@@ -1,0 +1,239 @@
+/**
+ * The administration resources of the Job Router API (spec §2.1): distribution, classification and exception
+ * policies and queues, each with upsert (merge patch, §6.1), get, delete and list (§1 paging), conditional upserts
+ * (§6.2) and the dependency rules of §6.7. Stored by db/routing/resources.ts, one document per resource.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { Database } from '../../db/connection';
+import type { PageCursor, StoredResource } from '../../db/routing/resources';
+import { ServiceError } from '../../domain/errors';
+import { toServiceError } from '../../domain/routing/errors';
+import { referencesOf, ROUTER_SCHEMAS, type RouterResourceTypes } from '../../domain/routing/models';
+import { upsertResource } from '../../domain/routing/upsert';
+import { computeEtag, httpDate, ifMatchSatisfied, toWire } from '../../domain/routing/wire';
+import type { ApiDeps } from '../context';
+import { type AnyRoute, defineRoute } from '../http/route';
+
+export const ADMIN_KINDS = ['distributionPolicies', 'classificationPolicies', 'exceptionPolicies', 'queues'] as const;
+export type AdminKind = (typeof ADMIN_KINDS)[number];
+
+const ROUTER_API_VERSION = '2023-11-01';
+
+const LABELS: { readonly [K in AdminKind]: string } = {
+  distributionPolicies: 'Distribution policy',
+  classificationPolicies: 'Classification policy',
+  exceptionPolicies: 'Exception policy',
+  queues: 'Queue',
+};
+
+/** Which references of an administration resource must exist when it is upserted (spec §6.7, DOCS-manage-queue). */
+const CHECKED_REFERENCES: { readonly [K in AdminKind]: readonly string[] } = {
+  distributionPolicies: [],
+  classificationPolicies: [],
+  exceptionPolicies: [],
+  queues: ['distributionPolicyId', 'exceptionPolicyId'],
+};
+
+const idParams = z.object({ id: z.string().min(1) });
+const listQuery = z.object({
+  maxpagesize: z.coerce.number().int().min(1).optional(),
+  continuationToken: z.string().optional(),
+});
+const DEFAULT_PAGE_SIZE = 20;
+/** A larger `maxpagesize` is served in pages of this size (a client follows `nextLink` either way). */
+const MAX_PAGE_SIZE = 1000;
+
+const cursorSchema = z.object({
+  after: z.array(z.string()).min(1).max(10),
+  index: z.number().int().nonnegative(),
+  size: z.number().int(),
+});
+
+/** The opaque continuation token: base64url JSON of the cursor and the page size. */
+function encodeToken(cursor: PageCursor, size: number): string {
+  return Buffer.from(JSON.stringify({ ...cursor, size })).toString('base64url');
+}
+
+function decodeToken(token: string): z.infer<typeof cursorSchema> {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+  } catch {
+    throw new ServiceError('validationFailed', 'The continuationToken is not one this server issued.', {
+      errors: [{ field: 'continuationToken', message: 'is not a valid continuation token' }],
+    });
+  }
+}
+
+/** The stored resource as its model (stored values were validated when written; parsed again at this boundary). */
+function modelOf<K extends AdminKind>(kind: K, stored: StoredResource): RouterResourceTypes[K] {
+  // The schema table is typed per kind; indexing it by a generic K loses that link (as in upsert.ts).
+  return ROUTER_SCHEMAS[kind].parse(stored.resource) as RouterResourceTypes[K];
+}
+
+function sendResource(res: Response, stored: StoredResource, status: number): void {
+  res.status(status).setHeader('ETag', stored.etag).setHeader('Last-Modified', httpDate(stored.updatedAt));
+  sendJson(res, { ...(stored.resource as object), etag: stored.etag });
+}
+
+/**
+ * JSON without Express's `res.send` extras: no generated weak ETag on lists (spec §6.2: lists carry none) and no
+ * 304 for an `If-None-Match` GET (the API has no conditional GET).
+ */
+function sendJson(res: Response, body: unknown): void {
+  res.type('application/json; charset=utf-8').end(JSON.stringify(body));
+}
+
+/** `If-Match` / `If-Unmodified-Since` of an upsert (spec §6.2): a failed precondition is 412. */
+function checkPreconditions(req: Request, current: StoredResource | undefined): void {
+  const ifMatch = req.header('if-match');
+  if (ifMatch !== undefined) {
+    if (!current || !ifMatchSatisfied(ifMatch, current.etag)) {
+      throw new ServiceError(
+        'preconditionFailed',
+        current ? 'The resource has changed: its ETag does not match If-Match.' : 'The resource does not exist.',
+      );
+    }
+  }
+  const ifUnmodifiedSince = req.header('if-unmodified-since');
+  if (ifUnmodifiedSince !== undefined && current) {
+    const since = Date.parse(ifUnmodifiedSince);
+    // HTTP dates have whole seconds: compare at that resolution.
+    if (!Number.isNaN(since) && Math.floor(current.updatedAt.getTime() / 1000) * 1000 > since) {
+      throw new ServiceError('preconditionFailed', 'The resource was modified after If-Unmodified-Since.');
+    }
+  }
+}
+
+export function adminRoutes({ db }: Pick<ApiDeps, 'db'>): AnyRoute[] {
+  return ADMIN_KINDS.flatMap((kind) => kindRoutes(db, kind));
+}
+
+function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
+  const label = LABELS[kind];
+
+  const checkReferences = async (tenantId: string, resource: RouterResourceTypes[K]): Promise<void> => {
+    const wanted = referencesOf(kind, resource).filter((ref) => CHECKED_REFERENCES[kind].includes(ref.field));
+    const found = await Promise.all(wanted.map((ref) => db.routing.get(tenantId, ref.kind, ref.id)));
+    const missing = wanted.filter((_ref, i) => found[i] === undefined);
+    if (missing.length > 0) {
+      const errors = missing.map((ref) => ({ field: ref.field, message: `refers to ${ref.id}, which does not exist` }));
+      const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+      throw new ServiceError('validationFailed', `Invalid ${label}: ${summary}`, { errors });
+    }
+  };
+
+  /** Spec §6.7: what blocks a delete. Active jobs (classification policies, queues) arrive with the jobs issue. */
+  const checkUnused = async (tenantId: string, id: string): Promise<void> => {
+    if (kind === 'distributionPolicies' || kind === 'exceptionPolicies') {
+      const field = kind === 'distributionPolicies' ? 'distributionPolicyId' : 'exceptionPolicyId';
+      const queues = await db.routing.all(tenantId, 'queues');
+      const user = queues.find((queue) => (queue.resource as Record<string, unknown>)[field] === id);
+      if (user) {
+        const code =
+          kind === 'distributionPolicies' ? 'QueueExistsWithDistributionPolicy' : 'QueueExistsWithExceptionPolicy';
+        throw new ServiceError('validationFailed', `${code}: queue ${user.id} uses ${label.toLowerCase()} ${id}.`, {
+          errors: [{ field: '', message: `${code}: queue ${user.id} uses this policy` }],
+        });
+      }
+    } else if (kind === 'queues') {
+      const policies = await db.routing.all(tenantId, 'classificationPolicies');
+      const user = policies.find((policy) => (policy.resource as Record<string, unknown>).fallbackQueueId === id);
+      if (user) {
+        throw new ServiceError(
+          'conflict',
+          `Validation failed: There is classification policy with this queue as fallback queue (${user.id}).`,
+        );
+      }
+    }
+    // Jobs are the other users of queues and classification policies: the jobs issue adds its check here.
+  };
+
+  return [
+    defineRoute({
+      method: 'patch',
+      path: `/${kind}/:id`,
+      summary: `Creates or updates a ${label.toLowerCase()} (JSON merge patch)`,
+      tags: ['routing'],
+      auth: 'tenant',
+      params: idParams,
+      body: z.unknown(),
+      bodyContentType: 'application/merge-patch+json',
+      responses: { 200: { description: 'Updated' }, 201: { description: 'Created' } },
+      async handler({ req, res, params, tenant }) {
+        const body: unknown = req.body;
+        const { decision, stored } = await db.routing.update(
+          tenant.id,
+          kind,
+          params.id,
+          async (current) => {
+            checkPreconditions(req, current);
+            const previous = current ? modelOf(kind, current) : undefined;
+            const outcome = upsertResource(kind, previous, body, { id: params.id, now: Date.now(), newId: randomUUID });
+            if (!outcome.ok) throw toServiceError(outcome.error);
+            if (outcome.changed) await checkReferences(tenant.id, outcome.resource);
+            return outcome;
+          },
+          (outcome) =>
+            outcome.changed
+              ? { resource: omitEtag(toWire(outcome.resource)), etag: computeEtag(outcome.resource) }
+              : undefined,
+        );
+        if (!stored) throw new ServiceError('internal', `${label} ${params.id} could not be stored.`);
+        sendResource(res, stored, decision.created ? 201 : 200);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `/${kind}/:id`,
+      summary: `One ${label.toLowerCase()}`,
+      tags: ['routing'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 200: { description: label } },
+      async handler({ res, params, tenant }) {
+        const stored = await db.routing.get(tenant.id, kind, params.id);
+        if (!stored) throw new ServiceError('notFound', `${label} ${params.id} not found.`);
+        sendResource(res, stored, 200);
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: `/${kind}/:id`,
+      summary: `Deletes a ${label.toLowerCase()} (204 also when it does not exist)`,
+      tags: ['routing'],
+      auth: 'tenant',
+      params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+      async handler({ res, params, tenant }) {
+        await db.routing.remove(tenant.id, kind, params.id, () => checkUnused(tenant.id, params.id));
+        res.status(204).end();
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `/${kind}`,
+      summary: `The ${label.toLowerCase()} list, in creation order`,
+      tags: ['routing'],
+      auth: 'tenant',
+      query: listQuery,
+      responses: { 200: { description: '{value, nextLink}' } },
+      async handler({ res, query, tenant }) {
+        const token = query.continuationToken === undefined ? undefined : decodeToken(query.continuationToken);
+        const size = Math.min(query.maxpagesize ?? token?.size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+        const page = await db.routing.list(tenant.id, kind, size, token);
+        const value = page.items.map((item) => ({ ...(item.resource as object), etag: item.etag }));
+        const nextLink = page.next
+          ? `/routing/${kind}?api-version=${ROUTER_API_VERSION}&maxpagesize=${size}&continuationToken=${encodeToken(page.next, size)}`
+          : undefined;
+        sendJson(res, nextLink ? { value, nextLink } : { value });
+      },
+    }),
+  ];
+}
+
+function omitEtag(wire: Record<string, unknown>): Record<string, unknown> {
+  const { etag: _etag, ...rest } = wire;
+  return rest;
+}
