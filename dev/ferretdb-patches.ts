@@ -26,8 +26,8 @@ export const FERRETDB_PATCHES: readonly SourcePatch[] = [
   },
 ];
 
-export function applyFerretDbPatches(sourceDir: string): void {
-  for (const patch of FERRETDB_PATCHES) {
+export function applyFerretDbPatches(sourceDir: string, patches: readonly SourcePatch[] = FERRETDB_PATCHES): void {
+  for (const patch of patches) {
     const file = path.join(sourceDir, patch.file);
     const source = fs.readFileSync(file, 'utf8');
     const occurrences = source.split(patch.from).length - 1;

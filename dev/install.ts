@@ -5,10 +5,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { cacheDir } from './paths';
 import { ensurePythonClients } from './python-clients';
-import { applyFerretDbPatches, FERRETDB_PATCHES } from './ferretdb-patches';
+import { applyFerretDbPatches, FERRETDB_PATCHES, type SourcePatch } from './ferretdb-patches';
 import { FERRETDB, TEMPORAL_CLI } from './versions';
 
 export interface InstalledBinaries {
@@ -34,7 +35,7 @@ const temporalMatches = (binary: string): boolean => {
     reported.includes(`Server ${TEMPORAL_CLI.serverVersion}`)
   );
 };
-const ferretMatches = (binary: string): boolean =>
+export const ferretMatches = (binary: string): boolean =>
   versionOf(binary, ['--version'])?.includes(`version: ${FERRETDB.version}`) ?? false;
 
 /** A FerretDB build carries the patch set it was built with next to it; an unpatched build is rebuilt. */
@@ -90,11 +91,11 @@ function buildTemporal(binDir: string): void {
 /**
  * FerretDB's version package requires build/version/version.txt, which its release tooling generates and the module
  * zip lacks; a plain `go install …@v1.24.2` therefore builds a binary that panics at start. We build from a copy of
- * the module source with that file written, exactly as their `task gen-version` would.
+ * the module source with that file written, exactly as their `task gen-version` would, and with `patches` applied
+ * (the product's are FERRETDB_PATCHES; the store benchmark also builds the stock source, with none).
  */
-function buildFerretDb(binDir: string): void {
-  log(`building FerretDB ${FERRETDB.version} from the Go module proxy (first time only)…`);
-  const env = goEnv(binDir);
+export function buildFerretDbFromSource(binary: string, patches: readonly SourcePatch[]): void {
+  const env = goEnv(path.dirname(binary));
   const info = JSON.parse(
     execFileSync('go', ['mod', 'download', '-json', `${FERRETDB.module}@${FERRETDB.version}`], {
       env,
@@ -103,14 +104,23 @@ function buildFerretDb(binDir: string): void {
     }),
   ) as { Dir?: string };
   if (!info.Dir) throw new Error(`go mod download returned no source directory for ${FERRETDB.module}`);
-  const sourceDir = path.join(cacheDir(), 'src', `ferretdb-${FERRETDB.version}`);
-  fs.rmSync(sourceDir, { recursive: true, force: true });
-  fs.cpSync(info.Dir, sourceDir, { recursive: true });
-  execFileSync('chmod', ['-R', 'u+w', sourceDir]);
-  fs.writeFileSync(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB.version}\n`);
-  applyFerretDbPatches(sourceDir);
+  const sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), `ccflow-ferretdb-${FERRETDB.version}-`));
+  try {
+    fs.cpSync(info.Dir, sourceDir, { recursive: true });
+    execFileSync('chmod', ['-R', 'u+w', sourceDir]);
+    fs.writeFileSync(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB.version}\n`);
+    applyFerretDbPatches(sourceDir, patches);
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    execFileSync('go', ['build', '-o', binary, FERRETDB.package], { env, cwd: sourceDir, stdio: 'inherit' });
+  } finally {
+    fs.rmSync(sourceDir, { recursive: true, force: true });
+  }
+}
+
+function buildFerretDb(binDir: string): void {
+  log(`building FerretDB ${FERRETDB.version} from the Go module proxy (first time only)…`);
   const binary = path.join(binDir, 'ferretdb');
-  execFileSync('go', ['build', '-o', binary, FERRETDB.package], { env, cwd: sourceDir, stdio: 'inherit' });
+  buildFerretDbFromSource(binary, FERRETDB_PATCHES);
   fs.writeFileSync(patchStampOf(binary), `${FERRETDB_PATCHES.map((patch) => patch.id).join(',')}\n`);
 }
 
