@@ -14,6 +14,7 @@ import { createTenantWithKey } from '../../db/api-keys';
 import { recordSubmittedOperation, saveOperationState } from '../../db/bulk/operations';
 import type { OperationStatus } from '../../domain/bulk/status';
 import type { BenchContext, Benchmark } from '../benchmark';
+import { percentile } from '../load/page-load';
 import { type BenchResult, log, round, seconds } from '../report';
 import type { BenchStack } from '../stack';
 
@@ -38,12 +39,6 @@ interface Stats {
   p50: number;
   p95: number;
   max: number;
-}
-
-/** Nearest-rank percentile of unsorted values. */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 const statsOf = (ms: readonly number[]): Stats => ({

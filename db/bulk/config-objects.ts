@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { type Connection, Schema, type InferSchemaType, type mongo } from 'mongoose';
 import { z } from 'zod';
 import type { ObjectTypeId } from '../../domain/bulk/object-type-ids';
+import { mapBounded } from '../bounded';
 import {
   type ChunkRef,
   type ChunkRewrite,
@@ -142,16 +143,13 @@ async function withFreshHead<T>(
   }
 }
 
-/** Chunks read with bounded parallelism, in the order given. */
+/** Chunk reads an import's planning keeps in flight. */
+const CHUNK_READS_IN_FLIGHT = 8;
+
+/** Chunks read with bounded parallelism (uncached: whole-type and planning reads), in the order given. */
 async function readChunks(store: ConfigStore, refs: readonly ChunkRef[]): Promise<Map<string, StoredObject[]>> {
-  const result = new Map<string, StoredObject[]>();
-  const PARALLEL = 8;
-  for (let start = 0; start < refs.length; start += PARALLEL) {
-    const slice = refs.slice(start, start + PARALLEL);
-    const read = await Promise.all(slice.map((ref) => readChunk(store, ref, false)));
-    slice.forEach((ref, index) => result.set(ref.id, read[index] ?? []));
-  }
-  return result;
+  const read = await mapBounded(refs, CHUNK_READS_IN_FLIGHT, (ref) => readChunk(store, ref, false));
+  return new Map(refs.map((ref, index) => [ref.id, read[index] ?? []]));
 }
 
 export async function readConfigObject(

@@ -1,13 +1,8 @@
 import { type Connection, Schema, type InferSchemaType } from 'mongoose';
+import { mapBounded } from '../bounded';
 import type { Database } from '../connection';
 import { isDuplicateKey, upsertVersioned } from '../read-model';
-import {
-  type IndexPosition,
-  indexOperation,
-  mapBounded,
-  type OperationSummary,
-  walkOperationIndex,
-} from './operation-index';
+import { type IndexPosition, indexOperation, type OperationSummary, walkOperationIndex } from './operation-index';
 import { OPERATION_KINDS, OPERATION_STATUSES, type OperationState } from '../../domain/bulk/status';
 
 /**
