@@ -150,43 +150,41 @@ async function exportAttempt(deps: { db: Database; blobs: BlobStore }, input: Ex
   const { header, record } = await exportFormat(deps, spec, input.tenantId);
   const headerText = csvRecordText(header);
   const perFile = BULK_LIMITS.exportRowsPerFile;
-  {
-    const source = readAhead(configObjectChunks(deps.db.config, input.tenantId, spec.id), READ_AHEAD_BATCHES);
-    let exported = 0;
-    /** The CSV of up to `limit` objects, header first, one Buffer per batch. */
-    async function* csvChunks(limit: number): AsyncGenerator<Buffer> {
-      let text = headerText;
-      for (let rows = 0; rows < limit;) {
-        const docs = await source.take(limit - rows);
-        if (docs === undefined) break;
-        for (const doc of docs) {
-          text += csvRecordText(record(doc.data));
-          exported += 1;
-          if (exported % 1000 === 0) heartbeatProgress({ exported });
-        }
-        rows += docs.length;
-        yield Buffer.from(text);
-        text = '';
+  const source = readAhead(configObjectChunks(deps.db.config, input.tenantId, spec.id), READ_AHEAD_BATCHES);
+  let exported = 0;
+  /** The CSV of up to `limit` objects, header first, one Buffer per batch. */
+  async function* csvChunks(limit: number): AsyncGenerator<Buffer> {
+    let text = headerText;
+    for (let rows = 0; rows < limit;) {
+      const docs = await source.take(limit - rows);
+      if (docs === undefined) break;
+      for (const doc of docs) {
+        text += csvRecordText(record(doc.data));
+        exported += 1;
+        if (exported % 1000 === 0) heartbeatProgress({ exported });
       }
-      if (text !== '') yield Buffer.from(text);
+      rows += docs.length;
+      yield Buffer.from(text);
+      text = '';
     }
-    const csvFile = (limit: number): Readable => Readable.from(csvChunks(limit), { objectMode: false });
-    // One file's worth (+1) is read ahead to choose CSV or ZIP: a count would be one more full scan on FerretDB.
-    const ahead = await source.peek(perFile + 1);
-    if (ahead <= perFile) {
-      const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'csv');
-      await deps.blobs.put(resultKey, csvFile(Number.POSITIVE_INFINITY));
-      return { count: exported, resultKey, contentType: 'text/csv', files: 1 };
-    }
-    const base = exportBaseName(input.fileName);
-    const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'zip');
-    async function* entries() {
-      for (let index = 1; await source.more(); index += 1) {
-        yield { name: `${base}-${String(index).padStart(3, '0')}.csv`, content: csvFile(perFile) };
-      }
-    }
-    // Level 1: CSV still shrinks ~4x, at a fraction of the CPU that level 6 takes from the database on 2 cores.
-    const zip = await writeZip({ blobs: deps.blobs, key: resultKey }, entries(), { compressionLevel: 1 });
-    return { count: exported, resultKey, contentType: 'application/zip', files: zip.entries };
+    if (text !== '') yield Buffer.from(text);
   }
+  const csvFile = (limit: number): Readable => Readable.from(csvChunks(limit), { objectMode: false });
+  // One file's worth (+1) is read ahead to choose CSV or ZIP: a count would be one more full scan on FerretDB.
+  const ahead = await source.peek(perFile + 1);
+  if (ahead <= perFile) {
+    const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'csv');
+    await deps.blobs.put(resultKey, csvFile(Number.POSITIVE_INFINITY));
+    return { count: exported, resultKey, contentType: 'text/csv', files: 1 };
+  }
+  const base = exportBaseName(input.fileName);
+  const resultKey = bulkBlobKeys.result(input.tenantId, input.operationId, 'zip');
+  async function* entries() {
+    for (let index = 1; await source.more(); index += 1) {
+      yield { name: `${base}-${String(index).padStart(3, '0')}.csv`, content: csvFile(perFile) };
+    }
+  }
+  // Level 1: CSV still shrinks ~4x, at a fraction of the CPU that level 6 takes from the database on 2 cores.
+  const zip = await writeZip({ blobs: deps.blobs, key: resultKey }, entries(), { compressionLevel: 1 });
+  return { count: exported, resultKey, contentType: 'application/zip', files: zip.entries };
 }
