@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Database } from '../db/connection';
 import type { BlobStore } from '../storage/blob-store';
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   blobs: BlobStore;
   logger: Logger;
   config: Config;
+  /** Activities that message workflows (the router's jobs signal their tenant's router). */
+  temporal: Client;
 }

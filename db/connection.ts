@@ -7,6 +7,7 @@ import { configStoreOf, type ConfigStore } from './bulk/config-objects';
 import { audioFileModel } from './bulk/audio-files';
 import { accessKeyModel } from './access-keys';
 import { routingResourceStore, type RoutingResourceStore } from './routing/resources';
+import { summaryIndex, type SummaryIndex } from './routing/summary-index';
 
 export interface Database {
   connection: Connection;
@@ -22,6 +23,8 @@ export interface Database {
   accessKeys: ReturnType<typeof accessKeyModel>;
   /** Router resources (policies, queues, …) and their per-tenant catalogs (db/routing/resources.ts). */
   routing: RoutingResourceStore;
+  /** The job and worker list indexes, written by each tenant's router (db/routing/summary-index.ts). */
+  routingIndex: SummaryIndex;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
     audioFiles: audioFileModel(connection),
     accessKeys: accessKeyModel(connection),
     routing: routingResourceStore(connection),
+    routingIndex: summaryIndex(connection),
     close: () => connection.close(),
   };
   // Sequentially: FerretDB's SQLite backend has answered SQLITE_BUSY to parallel collection creation.

@@ -16,3 +16,28 @@ export const bulkRetentionScheduleId = (prefix = ''): string => `${prefix}bulk-r
 export const bulkRetentionWorkflowId = (prefix = ''): string => `${prefix}bulk-retention-purge`;
 export const bulkStorageSweepScheduleId = (prefix = ''): string => `${prefix}bulk-storage-sweep`;
 export const bulkStorageSweepWorkflowId = (prefix = ''): string => `${prefix}bulk-storage-sweep`;
+/** The per-tenant router: owns workers, their capacity and offers, and matches waiting jobs to them. */
+export const tenantRouterWorkflowId = (tenantId: string): string => `router/${tenantId}`;
+
+/**
+ * An offer id carries its job's id (after a random part), so accept and decline — whose URL names only the worker
+ * and the offer — reach the job's workflow directly, whatever the worker's read model shows at that moment. The job
+ * id is escaped to `[A-Za-z0-9-]` plus `_xxxx` (a UTF-16 code unit in hex), which keeps the id URL-safe and opaque.
+ */
+export function routerOfferId(jobId: string, random: string): string {
+  let escaped = '';
+  for (const char of jobId) {
+    if (/^[A-Za-z0-9-]$/.test(char)) escaped += char;
+    else for (let i = 0; i < char.length; i++) escaped += `_${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  }
+  return `${random}.${escaped}`;
+}
+
+/** The job id inside an offer id of routerOfferId, or undefined when it is not one. */
+export function jobIdOfOffer(offerId: string): string | undefined {
+  const dot = offerId.indexOf('.');
+  if (dot < 0) return undefined;
+  const escaped = offerId.slice(dot + 1);
+  if (!/^(?:[A-Za-z0-9-]|_[0-9a-f]{4})+$/.test(escaped)) return undefined;
+  return escaped.replace(/_([0-9a-f]{4})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

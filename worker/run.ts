@@ -53,7 +53,7 @@ export async function startWorkers(config: Config, logger: Logger): Promise<Runn
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
-  const deps = { db, blobs, logger, config };
+  const deps = { db, blobs, logger, config, temporal: client };
 
   const workers: Worker[] = [];
   for (const entry of selected) {

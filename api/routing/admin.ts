@@ -7,19 +7,30 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/connection';
-import type { PageCursor, StoredResource } from '../../db/routing/resources';
+import type { StoredResource } from '../../db/routing/resources';
 import { ServiceError } from '../../domain/errors';
 import { toServiceError } from '../../domain/routing/errors';
 import { referencesOf, ROUTER_SCHEMAS, type RouterResourceTypes } from '../../domain/routing/models';
 import { upsertResource } from '../../domain/routing/upsert';
-import { computeEtag, httpDate, ifMatchSatisfied, toWire } from '../../domain/routing/wire';
+import { preconditionFailure } from '../../domain/routing/conditional';
+import { computeEtag, toWire } from '../../domain/routing/wire';
 import type { ApiDeps } from '../context';
+import { type RoutingWorkflows, routingWorkflows } from './workflow-calls';
+import { isActiveStatus } from '../../domain/routing/job-lifecycle';
+import type { RouterJobStatus } from '../../domain/routing/enums';
 import { type AnyRoute, defineRoute } from '../http/route';
+import {
+  decodeToken,
+  DEFAULT_PAGE_SIZE,
+  encodeToken,
+  MAX_PAGE_SIZE,
+  ROUTER_API_VERSION,
+  sendJson,
+  sendView,
+} from './responses';
 
 export const ADMIN_KINDS = ['distributionPolicies', 'classificationPolicies', 'exceptionPolicies', 'queues'] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
-
-const ROUTER_API_VERSION = '2023-11-01';
 
 const LABELS: { readonly [K in AdminKind]: string } = {
   distributionPolicies: 'Distribution policy',
@@ -41,30 +52,12 @@ const listQuery = z.object({
   maxpagesize: z.coerce.number().int().min(1).optional(),
   continuationToken: z.string().optional(),
 });
-const DEFAULT_PAGE_SIZE = 20;
-/** A larger `maxpagesize` is served in pages of this size (a client follows `nextLink` either way). */
-const MAX_PAGE_SIZE = 1000;
 
 const cursorSchema = z.object({
   after: z.array(z.string()).min(1).max(10),
   index: z.number().int().nonnegative(),
   size: z.number().int(),
 });
-
-/** The opaque continuation token: base64url JSON of the cursor and the page size. */
-function encodeToken(cursor: PageCursor, size: number): string {
-  return Buffer.from(JSON.stringify({ ...cursor, size })).toString('base64url');
-}
-
-function decodeToken(token: string): z.infer<typeof cursorSchema> {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
-  } catch {
-    throw new ServiceError('validationFailed', 'The continuationToken is not one this server issued.', {
-      errors: [{ field: 'continuationToken', message: 'is not a valid continuation token' }],
-    });
-  }
-}
 
 /** The stored resource as its model (stored values were validated when written; parsed again at this boundary). */
 function modelOf<K extends AdminKind>(kind: K, stored: StoredResource): RouterResourceTypes[K] {
@@ -73,44 +66,35 @@ function modelOf<K extends AdminKind>(kind: K, stored: StoredResource): RouterRe
 }
 
 function sendResource(res: Response, stored: StoredResource, status: number): void {
-  res.status(status).setHeader('ETag', stored.etag).setHeader('Last-Modified', httpDate(stored.updatedAt));
-  sendJson(res, { ...(stored.resource as object), etag: stored.etag });
-}
-
-/**
- * JSON without Express's `res.send` extras: no generated weak ETag on lists (spec §6.2: lists carry none) and no
- * 304 for an `If-None-Match` GET (the API has no conditional GET).
- */
-function sendJson(res: Response, body: unknown): void {
-  res.type('application/json; charset=utf-8').end(JSON.stringify(body));
+  sendView(
+    res,
+    {
+      resource: { ...(stored.resource as object), etag: stored.etag },
+      etag: stored.etag,
+      updatedAt: stored.updatedAt.getTime(),
+    },
+    status,
+  );
 }
 
 /** `If-Match` / `If-Unmodified-Since` of an upsert (spec §6.2): a failed precondition is 412. */
-function checkPreconditions(req: Request, current: StoredResource | undefined): void {
-  const ifMatch = req.header('if-match');
-  if (ifMatch !== undefined) {
-    if (!current || !ifMatchSatisfied(ifMatch, current.etag)) {
-      throw new ServiceError(
-        'preconditionFailed',
-        current ? 'The resource has changed: its ETag does not match If-Match.' : 'The resource does not exist.',
-      );
-    }
-  }
-  const ifUnmodifiedSince = req.header('if-unmodified-since');
-  if (ifUnmodifiedSince !== undefined && current) {
-    const since = Date.parse(ifUnmodifiedSince);
-    // HTTP dates have whole seconds: compare at that resolution.
-    if (!Number.isNaN(since) && Math.floor(current.updatedAt.getTime() / 1000) * 1000 > since) {
-      throw new ServiceError('preconditionFailed', 'The resource was modified after If-Unmodified-Since.');
-    }
-  }
+function checkPreconditions(req: Request, current: StoredResource | undefined, name: string): void {
+  const failure = preconditionFailure(
+    current && { etag: current.etag, updatedAt: current.updatedAt.getTime() },
+    { ifMatch: req.header('if-match'), ifUnmodifiedSince: req.header('if-unmodified-since') },
+    name,
+  );
+  if (failure) throw new ServiceError(failure.code, failure.message);
 }
 
-export function adminRoutes({ db }: Pick<ApiDeps, 'db'>): AnyRoute[] {
-  return ADMIN_KINDS.flatMap((kind) => kindRoutes(db, kind));
+export function adminRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'temporal' | 'config'>): AnyRoute[] {
+  const workflows = routingWorkflows(temporal, config.CCFLOW_TASK_QUEUE_PREFIX);
+  return ADMIN_KINDS.flatMap((kind) => kindRoutes(db, workflows, kind));
 }
 
-function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
+function kindRoutes<K extends AdminKind>(db: Database, workflows: RoutingWorkflows, kind: K): AnyRoute[] {
+  // The router caches each queue's distribution: it reloads them when a queue or distribution policy changes.
+  const changesDistribution = kind === 'queues' || kind === 'distributionPolicies';
   const label = LABELS[kind];
 
   const checkReferences = async (tenantId: string, resource: RouterResourceTypes[K]): Promise<void> => {
@@ -124,7 +108,16 @@ function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
     }
   };
 
-  /** Spec §6.7: what blocks a delete. Active jobs (classification policies, queues) arrive with the jobs issue. */
+  /** Active jobs whose index entry has `field` = id (the index lags the jobs by a matching pass at most). */
+  const activeJobWith = async (tenantId: string, field: string, id: string) =>
+    (await db.routingIndex.all(tenantId, 'jobs')).find(
+      ({ summary }) =>
+        summary[field] === id &&
+        typeof summary.status === 'string' &&
+        isActiveStatus(summary.status as RouterJobStatus),
+    );
+
+  /** Spec §6.7: what blocks a delete. */
   const checkUnused = async (tenantId: string, id: string): Promise<void> => {
     if (kind === 'distributionPolicies' || kind === 'exceptionPolicies') {
       const field = kind === 'distributionPolicies' ? 'distributionPolicyId' : 'exceptionPolicyId';
@@ -138,16 +131,27 @@ function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
         });
       }
     } else if (kind === 'queues') {
-      const policies = await db.routing.all(tenantId, 'classificationPolicies');
+      const [policies, job, workers] = await Promise.all([
+        db.routing.all(tenantId, 'classificationPolicies'),
+        activeJobWith(tenantId, 'queueId', id),
+        db.routingIndex.all(tenantId, 'workers'),
+      ]);
+      const problems: string[] = [];
+      if (job) problems.push(`There is active job with this queue (${job.id})`);
       const user = policies.find((policy) => (policy.resource as Record<string, unknown>).fallbackQueueId === id);
-      if (user) {
-        throw new ServiceError(
-          'conflict',
-          `Validation failed: There is classification policy with this queue as fallback queue (${user.id}).`,
-        );
+      if (user) problems.push(`There is classification policy with this queue as fallback queue (${user.id})`);
+      const worker = workers.find(({ summary }) => Array.isArray(summary.queues) && summary.queues.includes(id));
+      if (worker) problems.push(`There is an assigned worker to this queue (${worker.id})`);
+      if (problems.length > 0) throw new ServiceError('conflict', `Validation failed: ${problems.join('; ')}.`);
+    } else if (kind === 'classificationPolicies') {
+      const job = await activeJobWith(tenantId, 'classificationPolicyId', id);
+      if (job) {
+        const code = 'ActiveJobWithClassificationPolicyExist';
+        throw new ServiceError('validationFailed', `${code}: job ${job.id} uses classification policy ${id}.`, {
+          errors: [{ field: '', message: `${code}: There is active job with this classification policy` }],
+        });
       }
     }
-    // Jobs are the other users of queues and classification policies: the jobs issue adds its check here.
   };
 
   return [
@@ -168,7 +172,7 @@ function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
           kind,
           params.id,
           async (current) => {
-            checkPreconditions(req, current);
+            checkPreconditions(req, current, `${label} ${params.id}`);
             const previous = current ? modelOf(kind, current) : undefined;
             const outcome = upsertResource(kind, previous, body, { id: params.id, now: Date.now(), newId: randomUUID });
             if (!outcome.ok) throw toServiceError(outcome.error);
@@ -181,6 +185,7 @@ function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
               : undefined,
         );
         if (!stored) throw new ServiceError('internal', `${label} ${params.id} could not be stored.`);
+        if (changesDistribution && decision.changed) await workflows.configChanged(tenant.id);
         sendResource(res, stored, decision.created ? 201 : 200);
       },
     }),
@@ -207,7 +212,8 @@ function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
       params: idParams,
       responses: { 204: { description: 'Deleted' } },
       async handler({ res, params, tenant }) {
-        await db.routing.remove(tenant.id, kind, params.id, () => checkUnused(tenant.id, params.id));
+        const removed = await db.routing.remove(tenant.id, kind, params.id, () => checkUnused(tenant.id, params.id));
+        if (changesDistribution && removed) await workflows.configChanged(tenant.id);
         res.status(204).end();
       },
     }),
@@ -220,12 +226,13 @@ function kindRoutes<K extends AdminKind>(db: Database, kind: K): AnyRoute[] {
       query: listQuery,
       responses: { 200: { description: '{value, nextLink}' } },
       async handler({ res, query, tenant }) {
-        const token = query.continuationToken === undefined ? undefined : decodeToken(query.continuationToken);
+        const token =
+          query.continuationToken === undefined ? undefined : decodeToken(cursorSchema, query.continuationToken);
         const size = Math.min(query.maxpagesize ?? token?.size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
         const page = await db.routing.list(tenant.id, kind, size, token);
         const value = page.items.map((item) => ({ ...(item.resource as object), etag: item.etag }));
         const nextLink = page.next
-          ? `/routing/${kind}?api-version=${ROUTER_API_VERSION}&maxpagesize=${size}&continuationToken=${encodeToken(page.next, size)}`
+          ? `/routing/${kind}?api-version=${ROUTER_API_VERSION}&maxpagesize=${size}&continuationToken=${encodeToken({ ...page.next, size })}`
           : undefined;
         sendJson(res, nextLink ? { value, nextLink } : { value });
       },

@@ -11,8 +11,12 @@ import { bodyParsers } from '../http/body-parsers';
 import { azureEnvelope } from '../http/envelopes/azure';
 import type { RouteGroup } from '../http/route-group';
 import { adminRoutes } from './admin';
+import { jobRoutes } from './jobs';
+import { workerRoutes } from './workers';
 
-export const ROUTER_API_VERSION = '2023-11-01';
+import { ROUTER_API_VERSION } from './responses';
+
+export { ROUTER_API_VERSION };
 
 /**
  * The two spellings of a router URL: `/routing/…` (Bearer API key) and `/tenants/{tenantId}/routing/…`, the
@@ -99,12 +103,12 @@ function signedHosts(req: Request, host: string): string[] {
 
 /**
  * The Azure Communication Services Job Router API (`/routing/…`, api-version 2023-11-01): Azure's error shape,
- * merge-patch bodies, `:verb` actions. The administration resources are served (api/routing/admin.ts); jobs and
- * workers arrive with the job routing issue, and any other path answers an Azure-shaped 404. Tenants authenticate
+ * merge-patch bodies, `:verb` actions: administration resources (admin.ts), jobs (jobs.ts), workers and offers
+ * (workers.ts); any other path answers an Azure-shaped 404. Tenants authenticate
  * with an ACS access key (HMAC-SHA256, on their endpoint `/tenants/{tenantId}/routing/…`) or with their API key
  * (Bearer, on either spelling).
  */
-export function routingGroup({ db, config }: ApiDeps): RouteGroup {
+export function routingGroup({ db, config, temporal }: ApiDeps): RouteGroup {
   const serverKey = config.CCFLOW_SECRET_KEY ? serverKeyFrom(config.CCFLOW_SECRET_KEY) : undefined;
   const authenticate = tenantAuthentication([
     acsHmac(tenantAcsKeys(db, serverKey), Date.now, { signedHosts }),
@@ -139,6 +143,10 @@ export function routingGroup({ db, config }: ApiDeps): RouteGroup {
       tenant: (req, res, next) => (res.locals.tenant === undefined ? tenantGuard(req, res, next) : next()),
       admin: (_req, _res, next) => next(new ServiceError('forbidden', 'The router API has no administrative routes.')),
     },
-    routes: [...adminRoutes({ db })],
+    routes: [
+      ...adminRoutes({ db, temporal, config }),
+      ...jobRoutes({ db, temporal, config }),
+      ...workerRoutes({ db, temporal, config }),
+    ],
   };
 }

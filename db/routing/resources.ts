@@ -139,6 +139,23 @@ export interface RoutingResourceStore {
   list(tenantId: string, kind: RouterResourceKind, pageSize: number, from?: PageCursor): Promise<ResourcePage>;
   /** Every resource of a kind (for reference checks on delete; by `_id`, in parallel batches). */
   all(tenantId: string, kind: RouterResourceKind): Promise<StoredResource[]>;
+  /**
+   * Writes the read model of a resource that a workflow owns (jobs, workers): one writer per resource, so no mutex
+   * and no catalog (their lists come from db/routing/summary-index.ts). A version older than the stored one is
+   * skipped, so a retried write never undoes a newer one.
+   */
+  putView(tenantId: string, kind: RouterResourceKind, id: string, view: ResourceViewDoc): Promise<void>;
+  /** Removes a workflow-owned read model. */
+  removeView(tenantId: string, kind: RouterResourceKind, id: string): Promise<void>;
+}
+
+/** A workflow-owned resource's read model: its wire form (with `etag`), Last-Modified and version. */
+export interface ResourceViewDoc {
+  resource: object;
+  etag: string;
+  /** ms */
+  updatedAt: number;
+  version: number;
 }
 
 const READ_BATCH = 50;
@@ -258,5 +275,30 @@ export function routingResourceStore(connection: Connection): RoutingResourceSto
     },
 
     all: async (tenantId, kind) => readMany(tenantId, kind, await catalogIds(tenantId, kind)),
+
+    putView: async (tenantId, kind, id, view) => {
+      const docId = resourceDocId(tenantId, kind, id);
+      const current: unknown = await resources.findById(docId, { version: 1 }).lean();
+      const stored = z.object({ version: z.number() }).safeParse(current);
+      if (stored.success && stored.data.version >= view.version) return;
+      await resources.replaceOne(
+        { _id: docId },
+        {
+          _id: docId,
+          tenantId,
+          kind,
+          id,
+          body: JSON.stringify(view.resource),
+          etag: view.etag,
+          updatedAt: new Date(view.updatedAt),
+          version: view.version,
+        },
+        { upsert: true },
+      );
+    },
+
+    removeView: async (tenantId, kind, id) => {
+      await resources.deleteOne({ _id: resourceDocId(tenantId, kind, id) });
+    },
   };
 }

@@ -1,0 +1,115 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { tenantRouterWorkflowId, taskQueue } from '../../domain/ids';
+import { classify } from '../../domain/routing/classification';
+import type { ClassificationResult } from '../../domain/routing/job-lifecycle';
+import type { QueueDistribution } from '../../domain/routing/matching';
+import { type JobChange, jobChangedSignal, type ResourceView } from '../../domain/routing/messages';
+import {
+  classificationPolicySchema,
+  distributionPolicySchema,
+  type RouterJob,
+  routerQueueSchema,
+} from '../../domain/routing/models';
+import type { SummaryChange } from '../../domain/routing/summaries';
+import { CapabilityAttribute, TenantIdAttribute } from '../../domain/search-attributes';
+import type { ActivityDeps } from '../deps';
+
+interface ViewDoc extends ResourceView {
+  version: number;
+}
+
+/**
+ * The routing capability's side effects: the read models the two routing workflows publish, the router's
+ * queue configuration, classification. All idempotent (versioned writes, content-idempotent router messages), so
+ * Temporal may retry any of them.
+ */
+export function createRoutingActivities({ db, temporal, config }: ActivityDeps) {
+  const routerTaskQueue = taskQueue('routing', config.CCFLOW_TASK_QUEUE_PREFIX);
+
+  /** Delivers a job's change to its tenant's router, starting the router if it is not running. */
+  const notifyRouter = async (tenantId: string, change: JobChange): Promise<void> => {
+    await temporal.workflow.signalWithStart('tenantRouter', {
+      workflowId: tenantRouterWorkflowId(tenantId),
+      taskQueue: routerTaskQueue,
+      args: [{ tenantId }],
+      signal: jobChangedSignal,
+      signalArgs: [change],
+      typedSearchAttributes: [
+        { key: TenantIdAttribute, value: tenantId },
+        { key: CapabilityAttribute, value: 'routing' },
+      ],
+    });
+  };
+
+  return {
+    /** The job's read model (null = deleted), then its change to the router: one step per job change, in order. */
+    async publishJob(input: {
+      tenantId: string;
+      jobId: string;
+      doc: ViewDoc | null | undefined;
+      change: JobChange | undefined;
+    }): Promise<void> {
+      const { tenantId, jobId, doc, change } = input;
+      if (doc === null) await db.routing.removeView(tenantId, 'jobs', jobId);
+      else if (doc !== undefined) await db.routing.putView(tenantId, 'jobs', jobId, doc);
+      if (change) await notifyRouter(tenantId, change);
+    },
+
+    /** Worker read models and the job and worker list indexes, written by the router (their only writer). */
+    async projectRouter(input: {
+      tenantId: string;
+      workers: { id: string; doc: ViewDoc | null }[];
+      jobIndex: SummaryChange[];
+      workerIndex: SummaryChange[];
+    }): Promise<void> {
+      const { tenantId } = input;
+      await Promise.all([
+        ...input.workers.map(({ id, doc }) =>
+          doc === null
+            ? db.routing.removeView(tenantId, 'workers', id)
+            : db.routing.putView(tenantId, 'workers', id, doc),
+        ),
+        input.jobIndex.length > 0 ? db.routingIndex.apply(tenantId, 'jobs', input.jobIndex) : undefined,
+        input.workerIndex.length > 0 ? db.routingIndex.apply(tenantId, 'workers', input.workerIndex) : undefined,
+      ]);
+    },
+
+    /** Each queue's distribution (offer lifetime and mode); null for a queue or policy that does not exist. */
+    async loadDistributions(input: {
+      tenantId: string;
+      queueIds: string[];
+    }): Promise<Record<string, QueueDistribution | null>> {
+      const entries = await Promise.all(
+        input.queueIds.map(async (queueId): Promise<[string, QueueDistribution | null]> => {
+          const queue = await db.routing.get(input.tenantId, 'queues', queueId);
+          if (!queue) return [queueId, null];
+          const { distributionPolicyId } = routerQueueSchema.parse(queue.resource);
+          const policy = await db.routing.get(input.tenantId, 'distributionPolicies', distributionPolicyId);
+          if (!policy) return [queueId, null];
+          const { offerExpiresAfterSeconds, mode } = distributionPolicySchema.parse(policy.resource);
+          return [queueId, { offerExpiresAfterSeconds, mode }];
+        }),
+      );
+      return Object.fromEntries(entries);
+    },
+
+    /** Classifies a job with its classification policy (domain/routing/classification.ts). */
+    async classifyJob(input: { tenantId: string; job: RouterJob }): Promise<ClassificationResult> {
+      const { tenantId, job } = input;
+      if (job.classificationPolicyId === undefined) {
+        throw ApplicationFailure.nonRetryable(`Job ${job.id} has no classification policy.`, 'validationFailed');
+      }
+      const stored = await db.routing.get(tenantId, 'classificationPolicies', job.classificationPolicyId);
+      if (!stored) return { ok: false, reason: `classification policy ${job.classificationPolicyId} does not exist` };
+      const policy = classificationPolicySchema.parse(stored.resource);
+      const queues = (await db.routing.all(tenantId, 'queues')).map((queue) => routerQueueSchema.parse(queue.resource));
+      const result = classify(policy, job, queues, Date.now());
+      if (result.ok && !queues.some((queue) => queue.id === result.queueId)) {
+        return { ok: false, reason: `queue ${result.queueId} chosen by ${policy.id} does not exist` };
+      }
+      return result;
+    },
+  };
+}
+
+export type RoutingActivities = ReturnType<typeof createRoutingActivities>;
