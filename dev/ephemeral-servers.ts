@@ -14,7 +14,7 @@ import { SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { writeWorkflowBundles } from '../worker/bundle';
 import { ensureBinaries, type InstalledBinaries } from './install';
 import { freePort } from './ports';
-import { startFerretDb } from './services';
+import { startFerretDb, TEMPORAL_DYNAMIC_CONFIG_ARGS } from './services';
 
 export interface EphemeralServers {
   /** `host:port` of the Temporal dev server's frontend (namespace `default`, ccflow's search attributes). */
@@ -44,6 +44,7 @@ export async function startEphemeralServers(options: { tmpPrefix?: string } = {}
           searchAttributes: [...SEARCH_ATTRIBUTES],
           ip: '127.0.0.1',
           ui: false,
+          extraArgs: TEMPORAL_DYNAMIC_CONFIG_ARGS,
         },
       }),
       freePort(),

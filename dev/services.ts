@@ -66,9 +66,16 @@ export interface TemporalOptions {
   logFile?: string;
 }
 
+/**
+ * Server settings the routing workflows need beyond the dev server's defaults: a router job can receive dozens of
+ * concurrent updates (every worker accepting its offer at once), more than the default of 10 in flight per workflow.
+ * Production clusters need the same `history.maxInFlightUpdates` (docs/routing.md "Operations").
+ */
+export const TEMPORAL_DYNAMIC_CONFIG_ARGS = ['--dynamic-config-value', 'history.maxInFlightUpdates=200'];
+
 export async function startTemporal(opts: TemporalOptions): Promise<RunningService> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', 'default'];
-  args.push('--log-level', 'warn');
+  args.push('--log-level', 'warn', ...TEMPORAL_DYNAMIC_CONFIG_ARGS);
   for (const name of SEARCH_ATTRIBUTE_NAMES) args.push('--search-attribute', `${name}=Keyword`);
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));

@@ -280,7 +280,9 @@ export function routingResourceStore(connection: Connection): RoutingResourceSto
       const docId = resourceDocId(tenantId, kind, id);
       const current: unknown = await resources.findById(docId, { version: 1 }).lean();
       const stored = z.object({ version: z.number() }).safeParse(current);
-      if (stored.success && stored.data.version >= view.version) return;
+      // An equal version is written again: a workflow task that failed after its write is replayed without it, and
+      // the version it had written then carries different content; the workflow's current state is the truth.
+      if (stored.success && stored.data.version > view.version) return;
       await resources.replaceOne(
         { _id: docId },
         {

@@ -68,6 +68,8 @@ const { classifyJob } = proxyActivities<RoutingActivities>({
 const UNBORN_TIMEOUT_MS = 60_000;
 /** Continue as new before the history gets long: a job may live 90 days and be patched often. */
 const MAX_HISTORY = 4_000;
+/** Temporal refuses updates beyond 2,000 per run (history.maxTotalUpdates): continue as new well before. */
+const MAX_UPDATES = 500;
 
 /** A refusal as the update's failure: its type is the error code the API answers with (and the Web UI shows). */
 function refuse(error: RouterFailure): never {
@@ -111,6 +113,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
 
   const now = (): number => Date.now();
 
+  let updates = 0;
   const apply = (transition: Transition): void => {
     state = transition.state;
     ended.push(...transition.ended);
@@ -139,6 +142,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
   setHandler(
     upsertJobUpdate,
     async (request) => {
+      updates += 1;
       const result = unwrap(upsertJob(state, { jobId, ...request }, now(), uuid4));
       apply(result);
       await published();
@@ -153,6 +157,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
     answer: (value: Transition & R) => object,
   ) => ({
     handler: async (...args: A): Promise<object> => {
+      updates += 1;
       const value = unwrap(transition(existing(), ...args));
       apply(value);
       await published();
@@ -200,6 +205,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
   setHandler(
     acceptJobOfferUpdate,
     async (offer) => {
+      updates += 1;
       const value = unwrap(acceptOffer(existing(), offer, now(), uuid4));
       apply(value);
       await published();
@@ -253,7 +259,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
     }
     if (changeSeq > publishedSeq) await publish();
     if (state.deleted) break;
-    if (workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
+    if (updates > MAX_UPDATES || workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (changeSeq > publishedSeq) await publish();
       return continueAsNew<typeof routerJob>({ tenantId, jobId, state, publishedSeq });

@@ -41,6 +41,8 @@ const { projectRouter, loadDistributions } = proxyLocalActivities<RoutingActivit
 });
 
 const MAX_HISTORY = 8_000;
+/** Temporal refuses updates beyond 2,000 per run (history.maxTotalUpdates): continue as new well before. */
+const MAX_UPDATES = 1_000;
 const MINUTE = 60_000;
 
 function refuse(error: RouterFailure): never {
@@ -116,9 +118,11 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     workerIndex.push({ id: workerId, summary: workerSummary(next) });
   };
 
+  let updates = 0;
   setHandler(
     upsertWorkerUpdate,
     async (request) => {
+      updates += 1;
       const at = now();
       const previous = workers[request.workerId];
       const outcome = upsertWorkerRecord(previous, request, at);
@@ -156,6 +160,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
   setHandler(
     deleteWorkerUpdate,
     async ({ workerId }) => {
+      updates += 1;
       deletable(workerId);
       delete workers[workerId];
       touchWorker(workerId);
@@ -208,12 +213,27 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       const record = workers[ended.workerId];
       if (!record) continue;
       const offer = record.offers.find((held) => held.offerId === ended.offerId);
-      if (!offer) continue;
+      if (!offer) {
+        // An accept replayed after a failed workflow task: the job's assignment id is the one of this message.
+        const stale = record.assignments.find(
+          (held) => held.jobId === change.jobId && held.assignmentId !== ended.assignmentId,
+        );
+        if (ended.outcome === 'accepted' && ended.assignmentId !== undefined && stale) {
+          const renamed = { ...stale, assignmentId: ended.assignmentId };
+          updateHoldings(
+            record,
+            record.offers,
+            record.assignments.map((held) => (held === stale ? renamed : held)),
+          );
+        }
+        continue;
+      }
       const offers = record.offers.filter((held) => held !== offer);
       const assignments =
         ended.outcome === 'accepted' && ended.assignmentId !== undefined
           ? [
-              ...record.assignments,
+              // One assignment per job and worker: an accept replayed after a failed workflow task carries a new id.
+              ...record.assignments.filter((held) => held.jobId !== offer.jobId),
               {
                 assignmentId: ended.assignmentId,
                 jobId: offer.jobId,
@@ -359,7 +379,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       match();
     }
     if (changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0) await project();
-    if (workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
+    if (updates > MAX_UPDATES || workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0) await project();
       return continueAsNew<typeof tenantRouter>({
