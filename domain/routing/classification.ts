@@ -46,10 +46,13 @@ export function classify(
   if (policy.prioritizationRule) {
     const evaluated = evaluateRule(policy.prioritizationRule);
     if (!evaluated.ok) return { ok: false, reason: `prioritizationRule: ${evaluated.reason}` };
-    if (typeof evaluated.value !== 'number' || !Number.isInteger(evaluated.value)) {
+    // The spec's own example writes the static priority as a string ("2"): numeric strings count as numbers.
+    const value =
+      typeof evaluated.value === 'string' && evaluated.value.trim() !== '' ? Number(evaluated.value) : evaluated.value;
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
       return { ok: false, reason: `prioritizationRule gave ${JSON.stringify(evaluated.value)}, not an integer` };
     }
-    priority = Math.max(-100, Math.min(100, evaluated.value));
+    priority = Math.max(-100, Math.min(100, value));
   }
 
   const queueSelectors: RouterQueueSelector[] = [];

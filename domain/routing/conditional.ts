@@ -26,7 +26,8 @@ export function preconditionFailure(
         : `${name} does not exist, so If-Match cannot match.`,
     };
   }
-  if (ifUnmodifiedSince !== undefined && current) {
+  // RFC 9110 §13.2.2: If-Unmodified-Since is ignored when If-Match is present.
+  if (ifUnmodifiedSince !== undefined && ifMatch === undefined && current) {
     const since = Date.parse(ifUnmodifiedSince);
     if (!Number.isNaN(since) && Math.floor(current.updatedAt / 1000) * 1000 > since) {
       return { code: 'preconditionFailed', message: `${name} was modified after If-Unmodified-Since.` };

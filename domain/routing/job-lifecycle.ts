@@ -192,7 +192,8 @@ function steer(previous: RouterJob, next: RouterJob, now: number): RouterJob {
     (next.classificationPolicyId !== previous.classificationPolicyId ||
       canonicalJson(next.labels) !== canonicalJson(previous.labels));
   if (modeChanged && mode.kind === 'queueAndMatch') {
-    if (reclassify || next.queueId === undefined) return withStatus(next, 'pendingClassification');
+    // Activation classifies a job with a policy (a given queueId is kept; priority and selectors come from it).
+    if (next.classificationPolicyId !== undefined) return withStatus(next, 'pendingClassification');
     return enqueue(next, now);
   }
   if (mode.kind !== 'queueAndMatch') return next;
@@ -225,7 +226,11 @@ export function upsertJob(
   let ended: EndedOffer[] = [];
   const leftQueue = state.job.status === 'queued' && (next.status !== 'queued' || next.queueId !== state.job.queueId);
   if (leftQueue || next.channelId !== state.job.channelId) ({ state: updated, ended } = endOffers(updated, 'revoked'));
-  if (next.status === 'pendingClassification' && state.job.status !== 'pendingClassification') {
+  // A new run when classification starts, and when its inputs change while it runs (that run's result is stale).
+  const inputsChanged =
+    next.classificationPolicyId !== state.job.classificationPolicyId ||
+    canonicalJson(next.labels) !== canonicalJson(state.job.labels);
+  if (next.status === 'pendingClassification' && (state.job.status !== 'pendingClassification' || inputsChanged)) {
     updated = { ...updated, classificationRun: updated.classificationRun + 1 };
   }
   return done({ state: updated, ended, released: [], created: false });

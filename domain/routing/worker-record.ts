@@ -31,7 +31,9 @@ export interface WorkerUpsert {
   deregistered: boolean;
 }
 
-const etagOf = (id: string, version: number): string => computeEtag({ id, version });
+/** Versioned and content-based: a worker deleted and created again never gets back an ETag of its earlier life. */
+const etagOf = (record: Pick<RouterWorkerRecord, 'resource' | 'offers' | 'assignments'>, version: number): string =>
+  computeEtag({ version, resource: record.resource, offers: record.offers, assignments: record.assignments });
 
 export function upsertWorkerRecord(
   previous: RouterWorkerRecord | undefined,
@@ -51,7 +53,7 @@ export function upsertWorkerRecord(
   if (!previous) {
     const record: RouterWorkerRecord = {
       resource,
-      etag: etagOf(request.workerId, 1),
+      etag: etagOf({ resource, offers: [], assignments: [] }, 1),
       updatedAt: now,
       version: 1,
       offers: [],
@@ -70,7 +72,7 @@ export function upsertWorkerRecord(
     ...previous,
     resource,
     version,
-    etag: etagOf(request.workerId, version),
+    etag: etagOf({ ...previous, resource }, version),
     updatedAt: now,
     registeredAt: registered ? now : previous.registeredAt,
     availableSince: registered && idle ? now : previous.availableSince,
@@ -95,7 +97,7 @@ export function withHoldings(
     offers,
     assignments,
     version,
-    etag: etagOf(record.resource.id, version),
+    etag: etagOf({ resource: record.resource, offers, assignments }, version),
     updatedAt: now,
     availableSince: wasBusy && offers.length + assignments.length === 0 ? now : record.availableSince,
   };

@@ -82,12 +82,15 @@ export function routerFixtures(stack: TestStack, tenant: TestTenant) {
       poll(() => worker(workerId), done, `worker ${workerId}`, timeoutMs),
     waitForJob: (jobId: string, done: (j: JobView) => boolean, timeoutMs = 10_000) =>
       poll(() => job(jobId), done, `job ${jobId}`, timeoutMs),
-    /** Waits until one of `workerIds` holds an offer for `jobId`. */
+    /** Waits until one of `workerIds` holds a live (unexpired) offer for `jobId`. */
     async waitForOffer(jobId: string, workerIds: readonly string[], timeoutMs = 10_000) {
       const found = await poll(
         async () => {
           for (const workerId of workerIds) {
-            const offer = (await worker(workerId)).offers.find((o) => o.jobId === jobId);
+            // An expired offer may still show until its job reports the expiry to the router.
+            const offer = (await worker(workerId)).offers.find(
+              (o) => o.jobId === jobId && Date.parse(o.expiresAt) > Date.now(),
+            );
             if (offer) return { workerId, offerId: offer.offerId };
           }
           return undefined;

@@ -284,7 +284,11 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     return next;
   };
 
-  function match(): void {
+  /**
+   * One matching pass: plans offers, reserves their capacity and delivers them to their jobs. It resolves once every
+   * job has its offers, so a worker's read model (written after) never shows an offer its job cannot accept yet.
+   */
+  async function match(): Promise<void> {
     const at = now();
     const matchWorkers: MatchWorker[] = Object.values(workers).map((record) => ({
       id: record.resource.id,
@@ -330,15 +334,16 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       const { jobId: _jobId, ...jobOffer } = offer;
       issued.set(planned.jobId, [...(issued.get(planned.jobId) ?? []), { ...jobOffer, workerId: planned.workerId }]);
     }
-    for (const [jobId, offers] of issued) {
-      void getExternalWorkflowHandle(routerJobWorkflowId(tenantId, jobId))
+    const deliveries = [...issued].map(([jobId, offers]) =>
+      getExternalWorkflowHandle(routerJobWorkflowId(tenantId, jobId))
         .signal(offersIssuedSignal, { offers })
         .catch(() => {
           // The job is gone: it will never answer for these offers.
           delete waiting[jobId];
           releaseOffers(offers.map((offer) => offer.offerId));
-        });
-    }
+        }),
+    );
+    await Promise.all(deliveries);
   }
 
   async function project(): Promise<void> {
@@ -376,7 +381,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       distributions = { ...distributions, ...(await loadDistributions({ tenantId, queueIds: missing })) };
     if (needsMatch) {
       needsMatch = false;
-      match();
+      await match();
     }
     if (changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0) await project();
     if (updates > MAX_UPDATES || workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
