@@ -5,7 +5,12 @@ export const TenantIdAttribute = defineSearchAttributeKey('TenantId', SearchAttr
 export const CapabilityAttribute = defineSearchAttributeKey('Capability', SearchAttributeType.KEYWORD);
 export const ObjectTypeAttribute = defineSearchAttributeKey('ObjectType', SearchAttributeType.KEYWORD);
 export const OperationKindAttribute = defineSearchAttributeKey('OperationKind', SearchAttributeType.KEYWORD);
-export const StatusAttribute = defineSearchAttributeKey('Status', SearchAttributeType.KEYWORD);
+/**
+ * The status of the work a workflow does (a bulk operation's, a router job's). Not named `Status`: SQL visibility
+ * stores (SQLite in the dev server, PostgreSQL, MySQL) refuse a filter on it, as it collides with their `status`
+ * column ("column name 'status' is not a valid search attribute").
+ */
+export const StatusAttribute = defineSearchAttributeKey('WorkStatus', SearchAttributeType.KEYWORD);
 export const OperationIdAttribute = defineSearchAttributeKey('OperationId', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [

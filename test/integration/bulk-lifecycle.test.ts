@@ -126,7 +126,7 @@ describe('bulk operation lifecycle', () => {
       return undefined;
     });
     expect(found.workflowId).toBe(`bulk/${tenant.id}`);
-    expect(found.searchAttributes.Status).toEqual(['completed']);
+    expect(found.searchAttributes.WorkStatus).toEqual(['completed']);
     expect(found.memo).toMatchObject({ operationId: op.id, fileName: 'visible.csv' });
   });
 });

@@ -42,7 +42,7 @@ describe('docker-compose.yml (reference topology)', () => {
 
   it('registers every search attribute ccflow uses', () => {
     const script = (services['temporal-setup']?.command ?? []).join(' ');
-    for (const name of ['TenantId', 'Capability', 'ObjectType', 'OperationKind', 'Status', 'OperationId']) {
+    for (const name of ['TenantId', 'Capability', 'ObjectType', 'OperationKind', 'WorkStatus', 'OperationId']) {
       expect(script).toContain(name);
     }
   });
