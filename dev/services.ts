@@ -2,6 +2,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_NAMES } from '../domain/search-attributes';
 import { waitForPort } from './ports';
 
@@ -82,7 +84,29 @@ export async function startTemporal(opts: TemporalOptions): Promise<RunningServi
   else args.push('--headless');
   const service = supervise('temporal', opts.binary, args, { logFile: opts.logFile });
   await waitForPort(opts.port, 60000, () => service.process.exitCode === null);
+  await registerSearchAttributes(`127.0.0.1:${opts.port}`);
   return service;
+}
+
+/**
+ * Adds the search attributes a server's namespace lacks. `--search-attribute` registers them only when the dev
+ * server creates its database, so a data folder from an older ccflow would miss the ones added since, and every
+ * workflow task setting one would fail (BadSearchAttributes).
+ */
+export async function registerSearchAttributes(address: string, namespace = 'default'): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = SEARCH_ATTRIBUTE_NAMES.filter((name) => customAttributes?.[name] === undefined);
+    if (missing.length === 0) return;
+    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])),
+    });
+  } finally {
+    await connection.close();
+  }
 }
 
 export interface FerretDbOptions {

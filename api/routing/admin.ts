@@ -15,6 +15,7 @@ import { upsertResource } from '../../domain/routing/upsert';
 import { preconditionFailure } from '../../domain/routing/conditional';
 import { computeEtag, toWire } from '../../domain/routing/wire';
 import type { ApiDeps } from '../context';
+import { conditionsOf, requireReferences } from './read-models';
 import { type RoutingWorkflows, routingWorkflows } from './workflow-calls';
 import { isActiveStatus } from '../../domain/routing/job-lifecycle';
 import type { RouterJobStatus } from '../../domain/routing/enums';
@@ -81,7 +82,7 @@ function sendResource(res: Response, stored: StoredResource, status: number): vo
 function checkPreconditions(req: Request, current: StoredResource | undefined, name: string): void {
   const failure = preconditionFailure(
     current && { etag: current.etag, updatedAt: current.updatedAt.getTime() },
-    { ifMatch: req.header('if-match'), ifUnmodifiedSince: req.header('if-unmodified-since') },
+    conditionsOf(req),
     name,
   );
   if (failure) throw new ServiceError(failure.code, failure.message);
@@ -99,13 +100,7 @@ function kindRoutes<K extends AdminKind>(db: Database, workflows: RoutingWorkflo
 
   const checkReferences = async (tenantId: string, resource: RouterResourceTypes[K]): Promise<void> => {
     const wanted = referencesOf(kind, resource).filter((ref) => CHECKED_REFERENCES[kind].includes(ref.field));
-    const found = await Promise.all(wanted.map((ref) => db.routing.get(tenantId, ref.kind, ref.id)));
-    const missing = wanted.filter((_ref, i) => found[i] === undefined);
-    if (missing.length > 0) {
-      const errors = missing.map((ref) => ({ field: ref.field, message: `refers to ${ref.id}, which does not exist` }));
-      const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      throw new ServiceError('validationFailed', `Invalid ${label}: ${summary}`, { errors });
-    }
+    await requireReferences(db, tenantId, label, wanted);
   };
 
   /** Active jobs whose index entry has `field` = id (the index lags the jobs by a matching pass at most). */

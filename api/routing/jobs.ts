@@ -4,8 +4,6 @@
  * model the workflow writes (by `_id`) and from the job index its tenant's router writes (lists).
  */
 import { z } from 'zod';
-import { mapBounded } from '../../db/bounded';
-import type { Database } from '../../db/connection';
 import { ServiceError } from '../../domain/errors';
 import { ACTIVE_JOB_STATUSES, routerJobStatusSelectorSchema } from '../../domain/routing/enums';
 import {
@@ -22,15 +20,15 @@ import {
 import { timestampMillis } from '../../domain/routing/wire';
 import type { ApiDeps } from '../context';
 import { type AnyRoute, defineRoute } from '../http/route';
+import { sendJson, sendView } from './responses';
 import {
-  decodeToken,
-  DEFAULT_PAGE_SIZE,
-  encodeToken,
-  MAX_PAGE_SIZE,
-  ROUTER_API_VERSION,
-  sendJson,
-  sendView,
-} from './responses';
+  conditionsOf,
+  type IndexedList,
+  type Reference,
+  requireReferences,
+  sendIndexedList,
+  sendStored,
+} from './read-models';
 import { routingWorkflows } from './workflow-calls';
 
 const jobParams = z.object({ jobId: z.string().min(1) });
@@ -60,28 +58,23 @@ const listFilters = z.object({
   scheduledBefore: dateTime.optional(),
   scheduledAfter: dateTime.optional(),
 });
-type ListFilters = z.infer<typeof listFilters>;
 const listQuery = listFilters.extend({
   maxpagesize: z.coerce.number().int().min(1).optional(),
   continuationToken: z.string().optional(),
 });
-const jobToken = z.object({
-  size: z.number().int().min(1),
-  from: z.object({ page: z.number().int(), index: z.number().int(), lastId: z.string().optional() }),
-  filters: z.object({
-    status: z.string(),
-    queueId: z.string().optional(),
-    channelId: z.string().optional(),
-    classificationPolicyId: z.string().optional(),
-    scheduledBefore: z.number().optional(),
-    scheduledAfter: z.number().optional(),
-  }),
+/** The filters once parsed (dates in ms), as the continuation token carries them. */
+const jobFilters = z.object({
+  status: z.string(),
+  queueId: z.string().optional(),
+  channelId: z.string().optional(),
+  classificationPolicyId: z.string().optional(),
+  scheduledBefore: z.number().optional(),
+  scheduledAfter: z.number().optional(),
 });
-/** Index entries one list request examines at most: a short (even empty) page with a nextLink beyond that. */
-const MAX_EXAMINED = 2048;
+type JobFilters = z.infer<typeof jobFilters>;
 
 /** The list filters of op 17 against a job's index entry (or its read model, which is at least as fresh). */
-export function jobMatches(filters: ListFilters | z.infer<typeof jobToken>['filters'], job: Record<string, unknown>) {
+export function jobMatches(filters: JobFilters, job: Record<string, unknown>): boolean {
   const status = typeof job.status === 'string' ? job.status : '';
   if (filters.status === 'active' && !(ACTIVE_JOB_STATUSES as readonly string[]).includes(status)) return false;
   if (filters.status !== 'all' && filters.status !== 'active' && filters.status !== status) return false;
@@ -99,24 +92,29 @@ export function jobMatches(filters: ListFilters | z.infer<typeof jobToken>['filt
   return true;
 }
 
-/** A referenced queue or classification policy must exist (a 400 that names the field). */
-async function checkJobReferences(db: Database, tenantId: string, body: unknown): Promise<void> {
-  if (typeof body !== 'object' || body === null) return;
+/** The list of op 17: the index entry's summary has `scheduledAt`; the job has it in its matching mode. */
+const JOB_LIST: IndexedList<JobFilters> = {
+  kind: 'jobs',
+  filters: jobFilters,
+  matchesSummary: jobMatches,
+  matchesResource(filters, job) {
+    const mode = job.matchingMode as { kind?: string; scheduleAt?: string } | undefined;
+    const scheduledAt =
+      mode?.kind === 'scheduleAndSuspend' && mode.scheduleAt ? timestampMillis(mode.scheduleAt) : undefined;
+    return jobMatches(filters, { ...job, scheduledAt });
+  },
+};
+
+/** The queue and classification policy a PATCH body names (each must exist). */
+function jobReferences(body: unknown): Reference[] {
+  if (typeof body !== 'object' || body === null) return [];
   const fields = body as Record<string, unknown>;
-  const wanted = [
-    { field: 'queueId', kind: 'queues' as const },
-    { field: 'classificationPolicyId', kind: 'classificationPolicies' as const },
-  ].filter(({ field }) => typeof fields[field] === 'string');
-  const found = await Promise.all(
-    wanted.map(({ field, kind }) => db.routing.get(tenantId, kind, String(fields[field]))),
-  );
-  const errors = wanted
-    .filter((_ref, i) => found[i] === undefined)
-    .map(({ field }) => ({ field, message: `refers to ${String(fields[field])}, which does not exist` }));
-  if (errors.length > 0) {
-    const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw new ServiceError('validationFailed', `Invalid RouterJob: ${summary}`, { errors });
+  const refs: Reference[] = [];
+  if (typeof fields.queueId === 'string') refs.push({ field: 'queueId', kind: 'queues', id: fields.queueId });
+  if (typeof fields.classificationPolicyId === 'string') {
+    refs.push({ field: 'classificationPolicyId', kind: 'classificationPolicies', id: fields.classificationPolicyId });
   }
+  return refs;
 }
 
 export function jobRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'temporal' | 'config'>): AnyRoute[] {
@@ -161,13 +159,10 @@ export function jobRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'tempor
       responses: { 200: { description: 'Updated' }, 201: { description: 'Created' } },
       async handler({ req, res, params, tenant }) {
         const patch: unknown = req.body;
-        await checkJobReferences(db, tenant.id, patch);
+        await requireReferences(db, tenant.id, 'RouterJob', jobReferences(patch));
         const view = await workflows.upsertJob(tenant.id, params.jobId, upsertJobUpdate, {
           patch,
-          ...(req.header('if-match') === undefined ? {} : { ifMatch: req.header('if-match') }),
-          ...(req.header('if-unmodified-since') === undefined
-            ? {}
-            : { ifUnmodifiedSince: req.header('if-unmodified-since') }),
+          ...conditionsOf(req),
         });
         sendView(res, view, view.created ? 201 : 200);
       },
@@ -181,13 +176,7 @@ export function jobRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'tempor
       params: jobParams,
       responses: { 200: { description: 'RouterJob' } },
       async handler({ res, params, tenant }) {
-        const stored = await db.routing.get(tenant.id, 'jobs', params.jobId);
-        if (!stored) throw new ServiceError('notFound', `Job ${params.jobId} not found.`);
-        sendView(res, {
-          resource: stored.resource as object,
-          etag: stored.etag,
-          updatedAt: stored.updatedAt.getTime(),
-        });
+        await sendStored(db, res, tenant.id, 'jobs', params.jobId, 'Job');
       },
     }),
     defineRoute({
@@ -212,31 +201,8 @@ export function jobRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'tempor
       query: listQuery,
       responses: { 200: { description: '{value, nextLink}' } },
       async handler({ res, query, tenant }) {
-        const token =
-          query.continuationToken === undefined ? undefined : decodeToken(jobToken, query.continuationToken);
-        const { maxpagesize: _size, continuationToken: _token, ...requested } = query;
-        const filters = token?.filters ?? requested;
-        const size = Math.min(query.maxpagesize ?? token?.size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        const scan = await db.routingIndex.scan(tenant.id, 'jobs', {
-          ...(token ? { from: token.from } : {}),
-          limit: size,
-          maxExamined: MAX_EXAMINED,
-          match: (summary) => jobMatches(filters, summary),
-        });
-        const docs = await mapBounded(scan.entries, 8, (entry) => db.routing.get(tenant.id, 'jobs', entry.id));
-        // The read model is at least as fresh as the index: a job that moved on since is left out.
-        const value = docs.flatMap((doc) => {
-          if (!doc) return [];
-          const job = doc.resource as Record<string, unknown>;
-          const mode = job.matchingMode as { kind?: string; scheduleAt?: string } | undefined;
-          const scheduledAt =
-            mode?.kind === 'scheduleAndSuspend' && mode.scheduleAt ? timestampMillis(mode.scheduleAt) : undefined;
-          return jobMatches(filters, { ...job, scheduledAt }) ? [job] : [];
-        });
-        const nextLink = scan.next
-          ? `/routing/jobs?api-version=${ROUTER_API_VERSION}&continuationToken=${encodeToken({ size, from: scan.next, filters })}`
-          : undefined;
-        sendJson(res, nextLink ? { value, nextLink } : { value });
+        const { maxpagesize, continuationToken, ...filters } = query;
+        await sendIndexedList(db, res, tenant.id, JOB_LIST, { filters, maxpagesize, continuationToken });
       },
     }),
     action('reclassify', z.object({}), 'Runs classification again', false),

@@ -4,8 +4,6 @@
  * workflow; an offer belongs to its job, so accept and decline are updates of the job's workflow.
  */
 import { z } from 'zod';
-import { mapBounded } from '../../db/bounded';
-import type { Database } from '../../db/connection';
 import { ServiceError } from '../../domain/errors';
 import { jobIdOfOffer } from '../../domain/ids';
 import { routerWorkerStateSelectorSchema } from '../../domain/routing/enums';
@@ -18,15 +16,15 @@ import {
 import { timestampMillis } from '../../domain/routing/wire';
 import type { ApiDeps } from '../context';
 import { type AnyRoute, defineRoute } from '../http/route';
+import { sendJson, sendView } from './responses';
 import {
-  decodeToken,
-  DEFAULT_PAGE_SIZE,
-  encodeToken,
-  MAX_PAGE_SIZE,
-  ROUTER_API_VERSION,
-  sendJson,
-  sendView,
-} from './responses';
+  conditionsOf,
+  type IndexedList,
+  type Reference,
+  requireReferences,
+  sendIndexedList,
+  sendStored,
+} from './read-models';
 import { routingWorkflows } from './workflow-calls';
 
 const workerParams = z.object({ workerId: z.string().min(1) });
@@ -39,22 +37,18 @@ const listFilters = z.object({
   queueId: z.string().optional(),
   hasCapacity: booleanText.default(false),
 });
-type ListFilters = z.infer<typeof listFilters>;
 const listQuery = listFilters.extend({
   maxpagesize: z.coerce.number().int().min(1).optional(),
   continuationToken: z.string().optional(),
 });
-const workerToken = z.object({
-  size: z.number().int().min(1),
-  from: z.object({ page: z.number().int(), index: z.number().int(), lastId: z.string().optional() }),
-  filters: z.object({
-    state: z.string(),
-    channelId: z.string().optional(),
-    queueId: z.string().optional(),
-    hasCapacity: z.boolean(),
-  }),
+/** The filters once parsed, as the continuation token carries them. */
+const workerFilters = z.object({
+  state: z.string(),
+  channelId: z.string().optional(),
+  queueId: z.string().optional(),
+  hasCapacity: z.boolean(),
 });
-const MAX_EXAMINED = 2048;
+type WorkerFilters = z.infer<typeof workerFilters>;
 
 const declineOptions = z.object({
   retryOfferAt: z
@@ -68,10 +62,7 @@ const stringList = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 
 /** The list filters of op 28 against a worker's index entry (db summary: state, queues, channels, freeChannels). */
-export function workerMatches(
-  filters: ListFilters | z.infer<typeof workerToken>['filters'],
-  summary: Record<string, unknown>,
-) {
+export function workerMatches(filters: WorkerFilters, summary: Record<string, unknown>): boolean {
   if (filters.state !== 'all' && summary.state !== filters.state) return false;
   if (filters.queueId !== undefined && !stringList(summary.queues).includes(filters.queueId)) return false;
   if (filters.channelId !== undefined && !stringList(summary.channels).includes(filters.channelId)) return false;
@@ -82,24 +73,22 @@ export function workerMatches(
   return true;
 }
 
-/** Queues a worker lists must exist (a 400 naming `queues.N`). */
-async function checkWorkerQueues(db: Database, tenantId: string, body: unknown): Promise<void> {
-  if (typeof body !== 'object' || body === null) return;
-  const queues = (body as Record<string, unknown>).queues;
-  if (!Array.isArray(queues)) return;
-  const found = await Promise.all(
-    queues.map((queueId) => (typeof queueId === 'string' ? db.routing.get(tenantId, 'queues', queueId) : undefined)),
+/** The queues a PATCH body lists (each must exist; a 400 names `queues.N`). */
+function workerReferences(body: unknown): Reference[] {
+  const queues = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).queues : undefined;
+  if (!Array.isArray(queues)) return [];
+  return queues.flatMap((queueId, i) =>
+    typeof queueId === 'string' ? [{ field: `queues.${i}`, kind: 'queues' as const, id: queueId }] : [],
   );
-  const errors = queues.flatMap((queueId, i) =>
-    typeof queueId === 'string' && found[i] === undefined
-      ? [{ field: `queues.${i}`, message: `refers to ${queueId}, which does not exist` }]
-      : [],
-  );
-  if (errors.length > 0) {
-    const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw new ServiceError('validationFailed', `Invalid RouterWorker: ${summary}`, { errors });
-  }
 }
+
+/** The list of op 28: filters test the index entry only (state, queues, channels and free capacity live there). */
+const WORKER_LIST: IndexedList<WorkerFilters> = {
+  kind: 'workers',
+  filters: workerFilters,
+  matchesSummary: workerMatches,
+  matchesResource: () => true,
+};
 
 /** The job an offer is for: its id is part of the offer id (domain/ids.ts routerOfferId). */
 function jobOfOffer(workerId: string, offerId: string): string {
@@ -124,14 +113,11 @@ export function workerRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'tem
       responses: { 200: { description: 'Updated' }, 201: { description: 'Created' } },
       async handler({ req, res, params, tenant }) {
         const patch: unknown = req.body;
-        await checkWorkerQueues(db, tenant.id, patch);
+        await requireReferences(db, tenant.id, 'RouterWorker', workerReferences(patch));
         const view = await workflows.routerUpdate(tenant.id, upsertWorkerUpdate, {
           workerId: params.workerId,
           patch,
-          ...(req.header('if-match') === undefined ? {} : { ifMatch: req.header('if-match') }),
-          ...(req.header('if-unmodified-since') === undefined
-            ? {}
-            : { ifUnmodifiedSince: req.header('if-unmodified-since') }),
+          ...conditionsOf(req),
         });
         sendView(res, view, view.created ? 201 : 200);
       },
@@ -145,13 +131,7 @@ export function workerRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'tem
       params: workerParams,
       responses: { 200: { description: 'RouterWorker' } },
       async handler({ res, params, tenant }) {
-        const stored = await db.routing.get(tenant.id, 'workers', params.workerId);
-        if (!stored) throw new ServiceError('notFound', `Worker ${params.workerId} not found.`);
-        sendView(res, {
-          resource: stored.resource as object,
-          etag: stored.etag,
-          updatedAt: stored.updatedAt.getTime(),
-        });
+        await sendStored(db, res, tenant.id, 'workers', params.workerId, 'Worker');
       },
     }),
     defineRoute({
@@ -179,23 +159,8 @@ export function workerRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'tem
       query: listQuery,
       responses: { 200: { description: '{value, nextLink}' } },
       async handler({ res, query, tenant }) {
-        const token =
-          query.continuationToken === undefined ? undefined : decodeToken(workerToken, query.continuationToken);
-        const { maxpagesize: _size, continuationToken: _token, ...requested } = query;
-        const filters = token?.filters ?? requested;
-        const size = Math.min(query.maxpagesize ?? token?.size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-        const scan = await db.routingIndex.scan(tenant.id, 'workers', {
-          ...(token ? { from: token.from } : {}),
-          limit: size,
-          maxExamined: MAX_EXAMINED,
-          match: (summary) => workerMatches(filters, summary),
-        });
-        const docs = await mapBounded(scan.entries, 8, (entry) => db.routing.get(tenant.id, 'workers', entry.id));
-        const value = docs.flatMap((doc) => (doc ? [doc.resource] : []));
-        const nextLink = scan.next
-          ? `/routing/workers?api-version=${ROUTER_API_VERSION}&continuationToken=${encodeToken({ size, from: scan.next, filters })}`
-          : undefined;
-        sendJson(res, nextLink ? { value, nextLink } : { value });
+        const { maxpagesize, continuationToken, ...filters } = query;
+        await sendIndexedList(db, res, tenant.id, WORKER_LIST, { filters, maxpagesize, continuationToken });
       },
     }),
     defineRoute({

@@ -536,8 +536,9 @@ export function unassignJob(
 ): Outcome<UnassignResult> {
   const found = findAssignment(state, options.assignmentId);
   if (!found.ok) return found;
-  if (state.job.status !== 'assigned') {
-    return fail('conflict', `Job ${state.job.id} is ${state.job.status}; only an assigned job can be unassigned.`);
+  if (state.job.status !== 'assigned' || state.pendingClose) {
+    const why = state.pendingClose ? 'closing' : state.job.status;
+    return fail('conflict', `Job ${state.job.id} is ${why}; only an assigned job can be unassigned.`);
   }
   if (state.unassignmentCount >= MAX_UNASSIGNMENTS) {
     return fail('conflict', `Job ${state.job.id} was unassigned ${MAX_UNASSIGNMENTS} times, the most allowed.`);

@@ -688,6 +688,16 @@ describe(':complete and :close (spec §6.3)', () => {
 });
 
 describe(':unassign (spec §6.3, §3.7)', () => {
+  it('refuses an assigned job that is closing at a future closeAt (its close would end the next assignment)', () => {
+    const { state } = assignedJob();
+    const closing = ok(closeJob(state, { assignmentId: 'a1', closeAt: NOW + HOUR }, NOW + MINUTE)).state;
+    expect(closing.job.status).toBe('assigned');
+    expect(refused(unassignJob(closing, { assignmentId: 'a1' }, NOW + 2 * MINUTE))).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('closing'),
+    });
+  });
+
   it('returns the job to the queue with a new enqueuedAt and releases the assignment', () => {
     const { state } = assignedJob();
     const at = NOW + 2 * MINUTE;
