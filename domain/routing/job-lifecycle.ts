@@ -240,11 +240,19 @@ export function upsertJob(
 // What the workflow does on its own: leave transitional statuses, classification results, timers
 // ---------------------------------------------------------------------------------------------------------------
 
-/** `created` → `queued`, `pendingSchedule` → `scheduled` (the schedule is durable as soon as it is recorded). */
+/**
+ * `created` → `queued`; `pendingSchedule` → `scheduled` (the schedule is durable as soon as it is recorded), or
+ * `scheduleFailed` when `scheduleAt` falls after the job's 90-day lifetime.
+ */
 export function advance(state: JobState, now: number): JobState {
-  const { status } = state.job;
+  const { status, matchingMode } = state.job;
   if (status === 'created') return touched(state, enqueue(state.job, now), now);
-  if (status === 'pendingSchedule') return touched(state, withStatus(state.job, 'scheduled'), now);
+  if (status === 'pendingSchedule') {
+    // A schedule the job would not live to see cannot be kept: scheduleFailed (fix it with a PATCH, or cancel).
+    const at = matchingMode.kind === 'scheduleAndSuspend' ? timestampMillis(matchingMode.scheduleAt) : undefined;
+    const keepable = at !== undefined && at < state.createdAt + JOB_LIFETIME_MS;
+    return touched(state, withStatus(state.job, keepable ? 'scheduled' : 'scheduleFailed'), now);
+  }
   return state;
 }
 

@@ -107,6 +107,19 @@ describe('routing: matching and timers', () => {
     expect(offeredTo).toEqual([workers[0], workers[1], workers[2], workers[0]]);
   });
 
+  it('bestWorker offers the job to the worker with the highest default score (spec §4.1)', async () => {
+    const router = r();
+    const { queueId } = await router.queue({ mode: { kind: 'bestWorker' } });
+    const [partial, full] = [router.id('partial'), router.id('full')];
+    // The better match registers last, so neither registration order nor idle time can explain the choice.
+    await register(router, partial, queueId, { labels: { lang: 'fr' } });
+    await register(router, full, queueId, { labels: { lang: 'fr', tier: 'gold' } });
+    const jobId = router.id('job');
+    await router.patch(`/jobs/${jobId}`, { channelId: 'voice', queueId, labels: { lang: 'fr', tier: 'gold' } });
+    const offer = await router.waitForOffer(jobId, [partial, full]);
+    expect(offer.workerId).toBe(full);
+  });
+
   it('deregistering revokes pending offers; the job goes to another worker; the first ends inactive', async () => {
     const router = r();
     const { queueId } = await router.queue({});

@@ -219,6 +219,21 @@ describe('job creation and the workflow’s own steps (spec §6.3)', () => {
 });
 
 describe('scheduled and suspended jobs (spec §6.3, §4.2)', () => {
+  it('fails a schedule beyond the 90-day lifetime (scheduleFailed); a PATCH with a new time schedules it', () => {
+    const late = new Date(NOW + 91 * DAY).toISOString();
+    const created = create({
+      channelId: 'voice',
+      queueId: 'q1',
+      matchingMode: { kind: 'scheduleAndSuspend', scheduleAt: late },
+    });
+    const failed = advance(created, NOW + 10);
+    expect(failed.job.status).toBe('scheduleFailed');
+    const soon = new Date(NOW + HOUR).toISOString();
+    const fixed = upsert(failed, { matchingMode: { kind: 'scheduleAndSuspend', scheduleAt: soon } }, NOW + 20).state;
+    expect(fixed.job.status).toBe('pendingSchedule');
+    expect(advance(fixed, NOW + 30).job.status).toBe('scheduled');
+  });
+
   const scheduleAt = NOW + HOUR;
   const scheduledJob = (): JobState =>
     advance(
