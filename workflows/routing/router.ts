@@ -106,6 +106,15 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     needsMatch = true;
   };
 
+  /** The summary last put in the worker list index, so an offer that changes nothing listed costs no index write. */
+  const listedSummaries = new Map<string, string>();
+  const listWorker = (workerId: string, summary: Record<string, unknown> | null): void => {
+    const key = JSON.stringify(summary);
+    if (listedSummaries.get(workerId) === key) return;
+    listedSummaries.set(workerId, key);
+    workerIndex.push({ id: workerId, summary });
+  };
+
   const updateHoldings = (
     record: RouterWorkerRecord,
     offers: RouterWorkerRecord['offers'],
@@ -115,7 +124,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     const next = withHoldings(record, offers, assignments, now());
     workers[workerId] = next;
     touchWorker(workerId);
-    workerIndex.push({ id: workerId, summary: workerSummary(next) });
+    listWorker(workerId, workerSummary(next));
   };
 
   let updates = 0;
@@ -131,7 +140,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       if (record !== previous) {
         workers[request.workerId] = record;
         touchWorker(request.workerId);
-        workerIndex.push({ id: request.workerId, summary: workerSummary(record) });
+        listWorker(request.workerId, workerSummary(record));
         needsMatch = true;
         if (deregistered) revokeOffersOf(record);
       }
@@ -164,7 +173,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       deletable(workerId);
       delete workers[workerId];
       touchWorker(workerId);
-      workerIndex.push({ id: workerId, summary: null });
+      listWorker(workerId, null);
       await published();
       return {};
     },
