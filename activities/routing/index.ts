@@ -2,11 +2,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { tenantRouterWorkflowId, taskQueue } from '../../domain/ids';
 import { classify } from '../../domain/routing/classification';
 import type { ClassificationResult } from '../../domain/routing/job-lifecycle';
-import type { QueueDistribution } from '../../domain/routing/matching';
-import { type JobChange, jobChangedSignal, type ResourceView } from '../../domain/routing/messages';
+import { type JobChange, jobChangedSignal, type QueueConfig, type ResourceView } from '../../domain/routing/messages';
 import {
   classificationPolicySchema,
   distributionPolicySchema,
+  exceptionPolicySchema,
   type RouterJob,
   routerQueueSchema,
 } from '../../domain/routing/models';
@@ -74,20 +74,29 @@ export function createRoutingActivities({ db, temporal, config }: ActivityDeps) 
       ]);
     },
 
-    /** Each queue's distribution (offer lifetime and mode); null for a queue or policy that does not exist. */
-    async loadDistributions(input: {
+    /**
+     * Each queue's distribution (offer lifetime and mode) and exception rules; null for a queue or distribution
+     * policy that does not exist (its jobs wait). A missing exception policy means no rules.
+     */
+    async loadQueueConfigs(input: {
       tenantId: string;
       queueIds: string[];
-    }): Promise<Record<string, QueueDistribution | null>> {
+    }): Promise<Record<string, QueueConfig | null>> {
       const entries = await Promise.all(
-        input.queueIds.map(async (queueId): Promise<[string, QueueDistribution | null]> => {
+        input.queueIds.map(async (queueId): Promise<[string, QueueConfig | null]> => {
           const queue = await db.routing.get(input.tenantId, 'queues', queueId);
           if (!queue) return [queueId, null];
-          const { distributionPolicyId } = routerQueueSchema.parse(queue.resource);
-          const policy = await db.routing.get(input.tenantId, 'distributionPolicies', distributionPolicyId);
+          const { distributionPolicyId, exceptionPolicyId } = routerQueueSchema.parse(queue.resource);
+          const [policy, exceptions] = await Promise.all([
+            db.routing.get(input.tenantId, 'distributionPolicies', distributionPolicyId),
+            exceptionPolicyId === undefined
+              ? undefined
+              : db.routing.get(input.tenantId, 'exceptionPolicies', exceptionPolicyId),
+          ]);
           if (!policy) return [queueId, null];
           const { offerExpiresAfterSeconds, mode } = distributionPolicySchema.parse(policy.resource);
-          return [queueId, { offerExpiresAfterSeconds, mode }];
+          const exceptionRules = exceptions ? exceptionPolicySchema.parse(exceptions.resource).exceptionRules : [];
+          return [queueId, { distribution: { offerExpiresAfterSeconds, mode }, exceptionRules }];
         }),
       );
       return Object.fromEntries(entries);

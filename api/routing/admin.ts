@@ -94,8 +94,8 @@ export function adminRoutes({ db, temporal, config }: Pick<ApiDeps, 'db' | 'temp
 }
 
 function kindRoutes<K extends AdminKind>(db: Database, workflows: RoutingWorkflows, kind: K): AnyRoute[] {
-  // The router caches each queue's distribution: it reloads them when a queue or distribution policy changes.
-  const changesDistribution = kind === 'queues' || kind === 'distributionPolicies';
+  // The router caches each queue's distribution and exception rules: it reloads them when one of those changes.
+  const changesDistribution = kind !== 'classificationPolicies';
   const label = LABELS[kind];
 
   const checkReferences = async (tenantId: string, resource: RouterResourceTypes[K]): Promise<void> => {

@@ -32,9 +32,9 @@ function attach(selector: RouterWorkerSelector, now: number): RouterWorkerSelect
 }
 
 /**
- * Classifies `job` with `policy` against the tenant's `queues`. The queue is the job's own `queueId` when it has
- * one (its priority and selectors still come from the policy), else the first queue (by id) whose labels match
- * every static queue selector, else `fallbackQueueId`; no queue is a failure.
+ * Classifies `job` with `policy` against the tenant's `queues`. The queue is the first queue (by id) whose labels
+ * match every queue selector, else the job's own `queueId` (a job created with both keeps it, its priority and
+ * selectors coming from the policy), else `fallbackQueueId`; no queue is a failure.
  */
 export function classify(
   policy: ClassificationPolicy,
@@ -78,7 +78,7 @@ export function classify(
 
   const byId = [...queues].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const selected = queueSelectors.length > 0 ? byId.find((queue) => queueMatches(queue, queueSelectors)) : undefined;
-  const queueId = job.queueId ?? selected?.id ?? policy.fallbackQueueId;
+  const queueId = selected?.id ?? job.queueId ?? policy.fallbackQueueId;
   if (queueId === undefined) {
     return { ok: false, reason: `no queue matches the queue selectors of ${policy.id} and it has no fallbackQueueId` };
   }

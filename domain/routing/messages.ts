@@ -7,9 +7,10 @@
  *   Jobs tell it what changed (`jobChanged`); it tells jobs about offers (`offersIssued`, `offersRevoked`).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ExceptionTrigger } from './job-exceptions';
 import type { EndedOffer, JobOffer, JobState, ReleasedAssignment } from './job-lifecycle';
-import type { HeldAssignment, HeldOffer, WaitingJob } from './matching';
-import type { RouterWorker } from './models';
+import type { HeldAssignment, HeldOffer, QueueDistribution, WaitingJob } from './matching';
+import type { ExceptionRule, RouterWorker } from './models';
 
 /** What a successful PATCH or GET shows: the wire resource (with `etag`) and its Last-Modified time. */
 export interface ResourceView {
@@ -62,6 +63,8 @@ export const deleteJobUpdate = defineUpdate<object, []>('deleteJob');
 
 export const offersIssuedSignal = defineSignal<[{ offers: JobOffer[] }]>('offersIssued');
 export const offersRevokedSignal = defineSignal<[{ offerIds: string[] }]>('offersRevoked');
+/** An exception rule of the job's queue fired for its current queueing (domain/routing/job-exceptions.ts). */
+export const exceptionTriggeredSignal = defineSignal<[ExceptionTrigger]>('exceptionTriggered');
 
 // --- job → router -------------------------------------------------------------------------------------------------
 
@@ -133,6 +136,21 @@ export interface RouterWorkerRecord {
   registeredAt: number;
 }
 
+/** The exception rules a waiting job is subject to for one queueing: its queue's rules when it joined (snapshot). */
+export interface QueueingExceptions {
+  queueId: string;
+  enqueuedAt: number;
+  rules: ExceptionRule[];
+  /** Rule ids that fired for this queueing (each fires once per queueing). */
+  fired: string[];
+}
+
+/** A queue as the router needs it: how offers are distributed and which exception rules apply. */
+export interface QueueConfig {
+  distribution: QueueDistribution;
+  exceptionRules: ExceptionRule[];
+}
+
 export interface TenantRouterInput {
   tenantId: string;
   state?: {
@@ -141,5 +159,6 @@ export interface TenantRouterInput {
     declinedAt: Record<string, Record<string, number>>;
     roundRobinCursors: Record<string, string>;
     waitStats: Record<string, { meanWaitMs: number; samples: number }>;
+    exceptions?: Record<string, QueueingExceptions>;
   };
 }

@@ -10,6 +10,7 @@ import {
   timestampSchema,
 } from './common';
 import { expressionRouterRuleLanguageSchema, kebabToCamel, scoringRuleParameterSelectorSchema } from './enums';
+import { describeParseFailure, parseExpression } from './rules/expression';
 
 /**
  * The discriminated unions of spec §4. `kind` is required on every one. Input may spell it in kebab-case
@@ -54,7 +55,16 @@ export const routerRuleSchema = z.preprocess(
       kind: z.literal('expression'),
       // The only language; materialised so a client reads what will run.
       language: expressionRouterRuleLanguageSchema.default('powerFx'),
-      expression: z.string().min(1),
+      // Parsed at upsert so a rule that cannot run is a 400 naming the position, not a failed classification later.
+      expression: z
+        .string()
+        .min(1)
+        .superRefine((text, ctx) => {
+          // '' has already failed min(1): one issue for it is enough.
+          if (text === '') return;
+          const parsed = parseExpression(text);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: describeParseFailure(parsed) });
+        }),
     }),
     z.object({
       kind: z.literal('function'),

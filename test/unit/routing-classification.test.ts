@@ -40,10 +40,10 @@ const staticQueue = (key: string, labelOperator: string, value?: unknown) => ({
 });
 
 describe('classify: the queue (spec §3.3, §4.4, §6.3)', () => {
-  it('a job’s own queueId is kept, while priority and selectors still come from the policy', () => {
+  it('a job’s own queueId is kept when no queue selector matches; priority and selectors come from the policy', () => {
     const result = classify(
       policy({
-        queueSelectorAttachments: [staticQueue('region', 'equal', 'us')],
+        queueSelectorAttachments: [staticQueue('region', 'equal', 'nowhere')],
         prioritizationRule: { kind: 'static', value: 10 },
         workerSelectorAttachments: [
           { kind: 'static', workerSelector: { key: 'skill', labelOperator: 'equal', value: 'fr' } },
@@ -59,6 +59,17 @@ describe('classify: the queue (spec §3.3, §4.4, §6.3)', () => {
       priority: 10,
       attachedWorkerSelectors: [{ key: 'skill', labelOperator: 'equal', value: 'fr', status: 'active' }],
     });
+  });
+
+  it('a matching queue selector wins over the job’s own queueId (reclassification moves the job)', () => {
+    const result = classify(
+      policy({ queueSelectorAttachments: [staticQueue('region', 'equal', 'us')] }),
+      job({ queueId: 'q-own' }),
+      QUEUES,
+      NOW,
+    );
+    expect(result).toMatchObject({ ok: true });
+    expect(result.ok && result.queueId).not.toBe('q-own');
   });
 
   it('a static queue selector picks the matching queue', () => {

@@ -46,12 +46,14 @@ import {
   type JobSummary,
   offersIssuedSignal,
   offersRevokedSignal,
+  exceptionTriggeredSignal,
   reclassifyJobUpdate,
   type RouterJobInput,
   unassignJobUpdate,
   upsertJobUpdate,
 } from '../../domain/routing/messages';
 import type { WaitingJob } from '../../domain/routing/matching';
+import { exceptionTriggered } from '../../domain/routing/job-exceptions';
 import { timestampMillis, toWire } from '../../domain/routing/wire';
 import { StatusAttribute } from '../../domain/search-attributes';
 
@@ -220,6 +222,11 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
   });
   setHandler(offersRevokedSignal, ({ offerIds }) => {
     if (state) apply(revokeOffers(state, offerIds));
+  });
+  setHandler(exceptionTriggeredSignal, (trigger) => {
+    if (!state) return;
+    const outcome = exceptionTriggered(state, trigger, now());
+    if (outcome.applied) apply(outcome);
   });
 
   if (!state) {

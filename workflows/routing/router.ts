@@ -19,8 +19,12 @@ import {
   orderJobs,
   planOffers,
 } from '../../domain/routing/matching';
+import type { ExceptionRule } from '../../domain/routing/models';
 import {
   configChangedSignal,
+  exceptionTriggeredSignal,
+  type QueueConfig,
+  type QueueingExceptions,
   deleteWorkerUpdate,
   type JobChange,
   jobChangedSignal,
@@ -35,7 +39,7 @@ import {
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../../domain/routing/worker-record';
 
-const { projectRouter, loadDistributions } = proxyLocalActivities<RoutingActivities>({
+const { projectRouter, loadQueueConfigs } = proxyLocalActivities<RoutingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
@@ -66,7 +70,10 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
   let roundRobinCursors: Record<string, string> = input.state?.roundRobinCursors ?? {};
   const waitStats: Record<string, { meanWaitMs: number; samples: number }> = input.state?.waitStats ?? {};
 
-  let distributions: Record<string, QueueDistribution | null> = {};
+  const exceptions: Record<string, QueueingExceptions> = input.state?.exceptions ?? {};
+
+  /** Each queue's configuration, loaded when a waiting job needs it, dropped when queues or policies change. */
+  let queueConfigs: Record<string, QueueConfig | null> = {};
   const dirtyWorkers = new Set<string>();
   let jobIndex: SummaryChange[] = [];
   let workerIndex: SummaryChange[] = [];
@@ -182,7 +189,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
 
   setHandler(jobChangedSignal, (change) => applyJobChange(change));
   setHandler(configChangedSignal, () => {
-    distributions = {};
+    queueConfigs = {};
     needsMatch = true;
   });
 
@@ -268,6 +275,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     } else {
       delete waiting[change.jobId];
       delete declinedAt[change.jobId];
+      delete exceptions[change.jobId];
     }
     jobIndex.push({ id: change.jobId, summary: change.summary === null ? null : { ...change.summary } });
     changeSeq += 1;
@@ -321,8 +329,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       ),
     }));
     const known: Record<string, QueueDistribution> = {};
-    for (const [queueId, distribution] of Object.entries(distributions))
-      if (distribution) known[queueId] = distribution;
+    for (const [queueId, config] of Object.entries(queueConfigs)) if (config) known[queueId] = config.distribution;
     const plan = planOffers({ workers: matchWorkers, jobs, distributions: known, roundRobinCursors, now: at });
     roundRobinCursors = plan.roundRobinCursors;
     const issued = new Map<string, JobOffer[]>();
@@ -355,6 +362,55 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     await Promise.all(deliveries);
   }
 
+  /** When the next wait-time rule of a waiting job falls due. */
+  function nextException(): number | undefined {
+    let next: number | undefined;
+    for (const entry of Object.values(exceptions)) {
+      for (const rule of entry.rules) {
+        if (rule.trigger.kind !== 'waitTime' || entry.fired.includes(rule.id)) continue;
+        const due = entry.enqueuedAt + Math.round(rule.trigger.thresholdSeconds * 1000);
+        if (next === undefined || due < next) next = due;
+      }
+    }
+    return next;
+  }
+
+  /**
+   * Exception rules (spec §4.6): a job joining a queue takes a snapshot of that queue's rules (a policy changed later
+   * applies to jobs queued afterwards); `queueLength` is tested then, against the jobs already waiting ahead of it,
+   * and `waitTime` when its timer falls due. Each rule fires once per queueing; the job runs the actions.
+   */
+  function checkExceptions(): void {
+    const at = now();
+    for (const job of Object.values(waiting)) {
+      let entry = exceptions[job.jobId];
+      if (!entry || entry.enqueuedAt !== job.enqueuedAt || entry.queueId !== job.queueId) {
+        const config = queueConfigs[job.queueId];
+        if (config === undefined) continue; // not loaded yet: next pass
+        const ahead = Object.values(waiting).filter(
+          (other) => other.queueId === job.queueId && other.jobId !== job.jobId && other.enqueuedAt <= job.enqueuedAt,
+        ).length;
+        entry = { queueId: job.queueId, enqueuedAt: job.enqueuedAt, rules: config?.exceptionRules ?? [], fired: [] };
+        exceptions[job.jobId] = entry;
+        for (const rule of entry.rules) {
+          if (rule.trigger.kind === 'queueLength' && ahead > rule.trigger.threshold) fire(job.jobId, entry, rule);
+        }
+      }
+      for (const rule of entry.rules) {
+        if (rule.trigger.kind !== 'waitTime' || entry.fired.includes(rule.id)) continue;
+        if (entry.enqueuedAt + Math.round(rule.trigger.thresholdSeconds * 1000) <= at) fire(job.jobId, entry, rule);
+      }
+    }
+  }
+
+  function fire(jobId: string, entry: QueueingExceptions, rule: ExceptionRule): void {
+    entry.fired.push(rule.id);
+    void getExternalWorkflowHandle(routerJobWorkflowId(tenantId, jobId))
+      .signal(exceptionTriggeredSignal, { ruleId: rule.id, enqueuedAt: entry.enqueuedAt, actions: rule.actions })
+      // The job is gone: its jobChanged (or its absence) settles the rest.
+      .catch(() => undefined);
+  }
+
   async function project(): Promise<void> {
     const seq = changeSeq;
     const ids = [...dirtyWorkers];
@@ -379,15 +435,16 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     const pending = (): boolean =>
       needsMatch || changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0;
     if (!pending()) {
-      const retry = nextRetry();
-      if (retry === undefined) await condition(pending);
-      else if (!(await condition(pending, Math.max(1, retry - now())))) needsMatch = true;
+      const wake = [nextRetry(), nextException()].filter((at): at is number => at !== undefined);
+      if (wake.length === 0) await condition(pending);
+      else if (!(await condition(pending, Math.max(1, Math.min(...wake) - now())))) needsMatch = true;
     }
     const missing = [...new Set(Object.values(waiting).map((job) => job.queueId))].filter(
-      (queueId) => !(queueId in distributions),
+      (queueId) => !(queueId in queueConfigs),
     );
     if (missing.length > 0)
-      distributions = { ...distributions, ...(await loadDistributions({ tenantId, queueIds: missing })) };
+      queueConfigs = { ...queueConfigs, ...(await loadQueueConfigs({ tenantId, queueIds: missing })) };
+    checkExceptions();
     if (needsMatch) {
       needsMatch = false;
       await match();
@@ -398,7 +455,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       if (changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0) await project();
       return continueAsNew<typeof tenantRouter>({
         tenantId,
-        state: { workers, waiting, declinedAt, roundRobinCursors, waitStats },
+        state: { workers, waiting, declinedAt, roundRobinCursors, waitStats, exceptions },
       });
     }
   }
