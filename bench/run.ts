@@ -1,19 +1,24 @@
 /**
- * `npm run bench`: end-to-end benchmarks of the bulk pipeline on its own embedded stack (Temporal dev server,
- * FerretDB, in-process API over real HTTP, in-process or child-process workers), each against a baseline measured in
- * the same run. Prints every figure, a summary table and one JSON line, and writes bench/results/latest.json.
- * One file per benchmark in bench/benchmarks/.
+ * `npm run bench`: end-to-end benchmarks of the bulk pipeline and job routing on its own embedded stack (Temporal
+ * dev server, FerretDB, in-process API over real HTTP, in-process or child-process workers), each against a baseline
+ * measured in the same run. Prints every figure, a summary table and one JSON line, and writes
+ * bench/results/latest.json. One file per benchmark in bench/benchmarks/.
  *
  *   npm run bench                      import 5000 rows ≈ 5 MB, export 50,000 objects, the store under load
- *                                      (50,000 sites: pages, import into a full type, concurrent imports), audio
+ *                                      (50,000 sites: pages, import into a full type, concurrent imports), job
+ *                                      routing (offer latency, sustained lifecycles, lists of 50,000 jobs), audio
  *                                      import of 50 MB
  *   npm run bench -- import export     only these (names: import, export, config-pages, import-into-full,
- *                                      concurrent-imports, audio-memory, store, operation-list), in that order
+ *                                      concurrent-imports, routing-offer-latency, routing-lifecycle, routing-lists,
+ *                                      audio-memory, store, operation-list), in that order
  *   npm run bench -- store             the store candidates' query and write shapes (issue #8), a table
  *   npm run bench -- operation-list    GET /v1/bulk/operations with 10,000 operations stored (opt-in, ≈ 9 min)
  *   npm run bench -- config-pages import-into-full concurrent-imports --objects=5000
  *                                      the store under load (issue #8; in the default run too) on a smaller store;
  *                                      options --objects= --tenants= --clients= … in bench/load/options.ts
+ *   npm run bench -- routing-offer-latency routing-lifecycle routing-lists
+ *                                      job routing only (issue 9; in the default run too, ≈ 4 min with the stack);
+ *                                      options --routing-duration= --routing-workers= … in bench/routing/options.ts
  *   npm run bench -- --import-rows=N   another import size (the CSV keeps ~1 KiB per row)
  *   npm run bench -- --repeat=N        rounds of baseline + measurement per time benchmark (default 3; medians)
  *   npm run bench -- --strict          exit 2 when a target is missed
@@ -37,7 +42,11 @@ import { storeBenchmark } from './benchmarks/store';
 import { concurrentImportsBenchmark } from './benchmarks/concurrent-imports';
 import { configPagesBenchmark } from './benchmarks/config-pages';
 import { importIntoFullBenchmark } from './benchmarks/import-into-full';
+import { routingLifecycleBenchmark } from './benchmarks/routing-lifecycle';
+import { routingListsBenchmark } from './benchmarks/routing-lists';
+import { routingOfferLatencyBenchmark } from './benchmarks/routing-offer-latency';
 import { parseLoadOptions } from './load/options';
+import { parseRoutingOptions } from './routing/options';
 import { waitForIdle } from './proc';
 import { type BenchResult, failedResult, log, printResult, round, started, summaryTable } from './report';
 import { type BenchStack, startBenchStack } from './stack';
@@ -48,6 +57,7 @@ const OPT_IN = ['store', 'operation-list'];
 /** Every benchmark, in the order they run. */
 function registry(options: Options): Benchmark[] {
   const load = parseLoadOptions(process.argv.slice(2)); // --objects= --tenants= --clients= --duration= …
+  const routing = parseRoutingOptions(process.argv.slice(2)); // --routing-duration= --routing-workers= …
   return [
     importBenchmark(options),
     exportBenchmark(),
@@ -55,6 +65,10 @@ function registry(options: Options): Benchmark[] {
     configPagesBenchmark(load),
     importIntoFullBenchmark(load),
     concurrentImportsBenchmark(load),
+    // Job routing (issue 9), before audio-memory too: the routing workflows run on the in-process workers.
+    routingOfferLatencyBenchmark(routing),
+    routingLifecycleBenchmark(routing),
+    routingListsBenchmark(routing),
     audioMemoryBenchmark(),
     storeBenchmark(options),
     operationListBenchmark(),
