@@ -19,6 +19,7 @@ import {
   enqueue,
   fail,
   JOB_LIFETIME_MS,
+  note,
   type JobState,
   type Outcome,
   type ReleasedAssignment,
@@ -161,7 +162,14 @@ export type ClassificationResult =
 /** The result of classification run `run`: queued in the chosen queue, or classificationFailed. */
 export function classified(state: JobState, run: number, result: ClassificationResult, now: number): JobState {
   if (run !== state.classificationRun || state.job.status !== 'pendingClassification') return state;
-  if (!result.ok) return touched(state, withStatus(state.job, 'classificationFailed'), now);
+  if (!result.ok) {
+    // The job has no error field: the reason goes into its notes, where a client (and an operator) reads it.
+    const failed: RouterJob = {
+      ...withStatus(state.job, 'classificationFailed'),
+      notes: [...state.job.notes, ...note(`Classification failed: ${result.reason}`, now)],
+    };
+    return touched(state, failed, now);
+  }
   const job: RouterJob = {
     ...state.job,
     queueId: result.queueId,

@@ -1,11 +1,12 @@
 /**
- * Issue 10, exception policies (spec §4.6, §4.7) on the real servers: a queue-length trigger evaluated when a job
- * joins, wait-time triggers by durable timer, and the cancel, manualReclassify and reclassify actions.
+ * Issue 10 on the real servers: exception policies (spec §4.6, §4.7) — a queue-length trigger evaluated when a job
+ * joins, wait-time triggers by durable timer, the cancel, manualReclassify and reclassify actions — and bestWorker
+ * scoring rules (§4.1).
  */
 import { routerFixtures } from '../support/routing';
 import { useTestStack } from '../support/stack';
 
-describe('routing: exception policies', () => {
+describe('routing: exception policies and scoring rules', () => {
   const { stack, tenant } = useTestStack();
   const r = () => routerFixtures(stack, tenant);
 
@@ -87,5 +88,47 @@ describe('routing: exception policies', () => {
       priority: 20,
       labels: { lang: 'en', escalated: true },
     });
+  });
+
+  it('bestWorker with an expression scoringRule offers to the highest score, or the lowest with descendingOrder false', async () => {
+    const router = r();
+    for (const descendingOrder of [true, false]) {
+      const { queueId } = await router.queue({
+        mode: {
+          kind: 'bestWorker',
+          scoringRule: { kind: 'expression', expression: 'worker.Skill * 2 + If(job.vip, 1, 0)' },
+          scoringRuleOptions: { descendingOrder },
+        },
+      });
+      const [novice, expert] = [router.id('novice'), router.id('expert')];
+      for (const [workerId, skill] of [
+        [novice, 1],
+        [expert, 5],
+      ] as const) {
+        await router.patch(`/workers/${workerId}`, {
+          capacity: 1,
+          queues: [queueId],
+          channels: [{ channelId: 'voice', capacityCostPerJob: 1 }],
+          labels: { Skill: skill },
+          availableForOffers: true,
+        });
+      }
+      const jobId = router.id('job');
+      await router.patch(`/jobs/${jobId}`, { channelId: 'voice', queueId, labels: { vip: true } });
+      const offer = await router.waitForOffer(jobId, [novice, expert]);
+      expect(offer.workerId).toBe(descendingOrder ? expert : novice);
+    }
+  });
+
+  it('an expression that does not parse is refused at upsert with its position', async () => {
+    const router = r();
+    const answer = await router.patch(`/distributionPolicies/${router.id('dp')}`, {
+      offerExpiresAfterSeconds: 30,
+      mode: { kind: 'bestWorker', scoringRule: { kind: 'expression', expression: 'worker.Skill *' } },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: { code: 'BadRequest' } });
+    expect(JSON.stringify(answer.body)).toContain('mode.scoringRule.expression');
+    expect(JSON.stringify(answer.body)).toContain('position 14');
   });
 });

@@ -16,6 +16,7 @@ import {
   type MatchWorker,
   type QueueDistribution,
   type WaitingJob,
+  defaultBestWorkerScore,
   orderJobs,
   planOffers,
 } from '../../domain/routing/matching';
@@ -36,6 +37,7 @@ import {
   type TenantRouterInput,
   upsertWorkerUpdate,
 } from '../../domain/routing/messages';
+import { evaluateLocalRule } from '../../domain/routing/rules';
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../../domain/routing/worker-record';
 
@@ -51,6 +53,19 @@ const MINUTE = 60_000;
 
 function refuse(error: RouterFailure): never {
   throw ApplicationFailure.create({ message: error.message, type: error.code, nonRetryable: true });
+}
+
+/**
+ * A worker's bestWorker score for a job (spec §4.1): the queue's `scoringRule` when it has one, evaluated here for
+ * `static` and `expression` rules (`job.<label>`, `worker.<label>`); the default scoring otherwise. A rule that
+ * gives no number scores NaN, which ranks last; `function` and `webhook` scoring rules are not called yet.
+ */
+function scoreWorker(mode: QueueDistribution['mode'] | undefined, job: WaitingJob, worker: MatchWorker): number {
+  if (mode?.kind !== 'bestWorker' || !mode.scoringRule) return defaultBestWorkerScore(job, worker);
+  const result = evaluateLocalRule(mode.scoringRule, { job: job.labels, worker: worker.labels });
+  if (!('ok' in result) || !result.ok) return Number.NaN;
+  const value = typeof result.value === 'string' ? Number(result.value) : result.value;
+  return typeof value === 'number' ? value : Number.NaN;
 }
 
 /**
@@ -330,7 +345,14 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     }));
     const known: Record<string, QueueDistribution> = {};
     for (const [queueId, config] of Object.entries(queueConfigs)) if (config) known[queueId] = config.distribution;
-    const plan = planOffers({ workers: matchWorkers, jobs, distributions: known, roundRobinCursors, now: at });
+    const plan = planOffers({
+      workers: matchWorkers,
+      jobs,
+      distributions: known,
+      roundRobinCursors,
+      now: at,
+      score: (job, worker) => scoreWorker(known[job.queueId]?.mode, job, worker),
+    });
     roundRobinCursors = plan.roundRobinCursors;
     const issued = new Map<string, JobOffer[]>();
     for (const planned of plan.offers) {
