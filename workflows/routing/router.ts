@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  proxyActivities,
   proxyLocalActivities,
   setHandler,
   uuid4,
@@ -41,7 +42,13 @@ import { evaluateLocalRule } from '../../domain/routing/rules';
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../../domain/routing/worker-record';
 
-const { projectRouter, loadQueueConfigs } = proxyLocalActivities<RoutingActivities>({
+// The projection is a regular activity: while it writes, the router's workflow task is free to take the next events
+// (a local activity would hold the task open), and the changes meanwhile go into the next projection.
+const { projectRouter } = proxyActivities<RoutingActivities>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+const { loadQueueConfigs } = proxyLocalActivities<RoutingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
@@ -433,7 +440,16 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       .catch(() => undefined);
   }
 
-  async function project(): Promise<void> {
+  let projecting = false;
+  const unpublished = (): boolean => changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0;
+
+  /**
+   * Writes what changed since the last projection (worker documents, list entries), one projection at a time; the
+   * update handlers waiting for read-your-writes resume when theirs is written.
+   */
+  function startProjection(): void {
+    if (projecting || !unpublished()) return;
+    projecting = true;
     const seq = changeSeq;
     const ids = [...dirtyWorkers];
     dirtyWorkers.clear();
@@ -441,7 +457,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     const workerEntries = workerIndex;
     jobIndex = [];
     workerIndex = [];
-    await projectRouter({
+    projectRouter({
       tenantId,
       workers: ids.map((id) => {
         const record = workers[id];
@@ -449,13 +465,23 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       }),
       jobIndex: jobs,
       workerIndex: workerEntries,
-    });
-    publishedSeq = seq;
+    }).then(
+      () => {
+        publishedSeq = seq;
+        projecting = false;
+      },
+      () => {
+        // Retries are unlimited, so this is a cancellation: put the batch back for the next projection.
+        for (const id of ids) dirtyWorkers.add(id);
+        jobIndex = [...jobs, ...jobIndex];
+        workerIndex = [...workerEntries, ...workerIndex];
+        projecting = false;
+      },
+    );
   }
 
   for (;;) {
-    const pending = (): boolean =>
-      needsMatch || changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0;
+    const pending = (): boolean => needsMatch || (!projecting && unpublished());
     if (!pending()) {
       const wake = [nextRetry(), nextException()].filter((at): at is number => at !== undefined);
       if (wake.length === 0) await condition(pending);
@@ -471,10 +497,13 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       needsMatch = false;
       await match();
     }
-    if (changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0) await project();
+    startProjection();
     if (updates > MAX_UPDATES || workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (changeSeq > publishedSeq || jobIndex.length > 0 || workerIndex.length > 0) await project();
+      while (projecting || unpublished()) {
+        startProjection();
+        await condition(() => !projecting);
+      }
       return continueAsNew<typeof tenantRouter>({
         tenantId,
         state: { workers, waiting, declinedAt, roundRobinCursors, waitStats, exceptions },
