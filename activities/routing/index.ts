@@ -1,18 +1,10 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { tenantRouterWorkflowId, taskQueue } from '../../domain/ids';
-import { classify } from '../../domain/routing/classification';
-import type { ClassificationResult } from '../../domain/routing/job-lifecycle';
 import { type JobChange, jobChangedSignal, type QueueConfig, type ResourceView } from '../../domain/routing/messages';
-import {
-  classificationPolicySchema,
-  distributionPolicySchema,
-  exceptionPolicySchema,
-  type RouterJob,
-  routerQueueSchema,
-} from '../../domain/routing/models';
+import { distributionPolicySchema, exceptionPolicySchema, routerQueueSchema } from '../../domain/routing/models';
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { CapabilityAttribute, TenantIdAttribute } from '../../domain/search-attributes';
 import type { ActivityDeps } from '../deps';
+import { createClassifyActivities } from './classify';
 
 interface ViewDoc extends ResourceView {
   version: number;
@@ -23,7 +15,8 @@ interface ViewDoc extends ResourceView {
  * queue configuration, classification. All idempotent (versioned writes, content-idempotent router messages), so
  * Temporal may retry any of them.
  */
-export function createRoutingActivities({ db, temporal, config }: ActivityDeps) {
+export function createRoutingActivities(deps: ActivityDeps) {
+  const { db, temporal, config } = deps;
   const routerTaskQueue = taskQueue('routing', config.CCFLOW_TASK_QUEUE_PREFIX);
 
   /** Delivers a job's change to its tenant's router, starting the router if it is not running. */
@@ -102,22 +95,7 @@ export function createRoutingActivities({ db, temporal, config }: ActivityDeps) 
       return Object.fromEntries(entries);
     },
 
-    /** Classifies a job with its classification policy (domain/routing/classification.ts). */
-    async classifyJob(input: { tenantId: string; job: RouterJob }): Promise<ClassificationResult> {
-      const { tenantId, job } = input;
-      if (job.classificationPolicyId === undefined) {
-        throw ApplicationFailure.nonRetryable(`Job ${job.id} has no classification policy.`, 'validationFailed');
-      }
-      const stored = await db.routing.get(tenantId, 'classificationPolicies', job.classificationPolicyId);
-      if (!stored) return { ok: false, reason: `classification policy ${job.classificationPolicyId} does not exist` };
-      const policy = classificationPolicySchema.parse(stored.resource);
-      const queues = (await db.routing.all(tenantId, 'queues')).map((queue) => routerQueueSchema.parse(queue.resource));
-      const result = classify(policy, job, queues, Date.now());
-      if (result.ok && !queues.some((queue) => queue.id === result.queueId)) {
-        return { ok: false, reason: `queue ${result.queueId} chosen by ${policy.id} does not exist` };
-      }
-      return result;
-    },
+    ...createClassifyActivities(deps),
   };
 }
 

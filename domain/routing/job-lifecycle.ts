@@ -216,6 +216,9 @@ function expireSelectors(selectors: RouterWorkerSelector[], now: number): Router
  * (→ waitingForActivation, `scheduledAt` set), a deferred close happens, and after 90 days the job is deleted.
  */
 export function fireTimers(state: JobState, now: number): Transition {
+  // The workflow asks on every wake-up: nothing due is the common case, and costs no copy or comparison.
+  const due = nextDeadline(state);
+  if (due === undefined || due > now) return { state, ended: [], released: [] };
   let current = state;
   const ended: EndedOffer[] = [];
   const released: ReleasedAssignment[] = [];

@@ -134,6 +134,8 @@ export interface RouterWorkerRecord {
   availableSince: number;
   /** When it last registered (availableForOffers false → true): declines before it no longer count. */
   registeredAt: number;
+  /** ms: when this worker was created (its ETags are salted with it). Absent in state from before it existed. */
+  createdAt?: number;
 }
 
 /** The exception rules a waiting job is subject to for one queueing: its queue's rules when it joined (snapshot). */

@@ -163,10 +163,12 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * A stored resource as the API returns it (spec §1): its members in schema order without nulls, then `etag`.
+ * A stored resource as the API returns it (spec §1): its members in schema order without nulls, then `etag` (the
+ * given one, else the content's).
  */
-export function toWire(resource: object): Record<string, unknown> {
+export function toWire(resource: object, etag?: string): Record<string, unknown> {
   const body = omitNulls(resource) as Record<string, unknown>;
   delete body.etag;
-  return { ...body, etag: computeEtag(resource) };
+  // A versioned ETag (jobs, workers) is given: hashing the content again would be wasted (SHA-256 in a workflow).
+  return { ...body, etag: etag ?? computeEtag(resource) };
 }

@@ -31,9 +31,12 @@ export interface WorkerUpsert {
   deregistered: boolean;
 }
 
-/** Versioned and content-based: a worker deleted and created again never gets back an ETag of its earlier life. */
-const etagOf = (record: Pick<RouterWorkerRecord, 'resource' | 'offers' | 'assignments'>, version: number): string =>
-  computeEtag({ version, resource: record.resource, offers: record.offers, assignments: record.assignments });
+/**
+ * Versioned, and salted with the time the worker was created: a worker deleted and created again never gets back an
+ * ETag of its earlier life. Hashing a few fields keeps it cheap: the router computes one on every offer.
+ */
+const etagOf = (record: Pick<RouterWorkerRecord, 'resource' | 'createdAt'>, version: number): string =>
+  computeEtag({ id: record.resource.id, createdAt: record.createdAt ?? 0, version });
 
 export function upsertWorkerRecord(
   previous: RouterWorkerRecord | undefined,
@@ -53,7 +56,8 @@ export function upsertWorkerRecord(
   if (!previous) {
     const record: RouterWorkerRecord = {
       resource,
-      etag: etagOf({ resource, offers: [], assignments: [] }, 1),
+      etag: etagOf({ resource, createdAt: now }, 1),
+      createdAt: now,
       updatedAt: now,
       version: 1,
       offers: [],
@@ -72,7 +76,7 @@ export function upsertWorkerRecord(
     ...previous,
     resource,
     version,
-    etag: etagOf({ ...previous, resource }, version),
+    etag: etagOf(previous, version),
     updatedAt: now,
     registeredAt: registered ? now : previous.registeredAt,
     availableSince: registered && idle ? now : previous.availableSince,
@@ -97,7 +101,7 @@ export function withHoldings(
     offers,
     assignments,
     version,
-    etag: etagOf({ resource: record.resource, offers, assignments }, version),
+    etag: etagOf(record, version),
     updatedAt: now,
     availableSince: wasBusy && offers.length + assignments.length === 0 ? now : record.availableSince,
   };
@@ -113,26 +117,29 @@ const holdingsOf = (record: RouterWorkerRecord) => ({
 /** The worker as GET and PATCH show it: state, offers, assignedJobs and loadRatio derived from what it holds. */
 export function workerView(record: RouterWorkerRecord): ResourceView {
   const holdings = holdingsOf(record);
-  const resource = toWire({
-    ...record.resource,
-    state: workerState(holdings),
-    offers: record.offers.map((offer) => ({
-      offerId: offer.offerId,
-      jobId: offer.jobId,
-      capacityCost: offer.capacityCost,
-      offeredAt: formatTimestamp(offer.offeredAt),
-      expiresAt: formatTimestamp(offer.expiresAt),
-    })),
-    assignedJobs: record.assignments.map((assignment) => ({
-      assignmentId: assignment.assignmentId,
-      jobId: assignment.jobId,
-      capacityCost: assignment.capacityCost,
-      assignedAt: formatTimestamp(assignment.assignedAt),
-    })),
-    loadRatio: loadRatio(holdings),
-  });
+  const resource = toWire(
+    {
+      ...record.resource,
+      state: workerState(holdings),
+      offers: record.offers.map((offer) => ({
+        offerId: offer.offerId,
+        jobId: offer.jobId,
+        capacityCost: offer.capacityCost,
+        offeredAt: formatTimestamp(offer.offeredAt),
+        expiresAt: formatTimestamp(offer.expiresAt),
+      })),
+      assignedJobs: record.assignments.map((assignment) => ({
+        assignmentId: assignment.assignmentId,
+        jobId: assignment.jobId,
+        capacityCost: assignment.capacityCost,
+        assignedAt: formatTimestamp(assignment.assignedAt),
+      })),
+      loadRatio: loadRatio(holdings),
+    },
+    record.etag,
+  );
   // The ETag is versioned (it changes with offers too), not toWire's content hash.
-  return { resource: { ...resource, etag: record.etag }, etag: record.etag, updatedAt: record.updatedAt };
+  return { resource, etag: record.etag, updatedAt: record.updatedAt };
 }
 
 /** Channels on which the worker could take one more job now (`hasCapacity`, spec §2.2 op 28). */

@@ -131,7 +131,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
 
   const view = (current: JobState) => ({
     // The ETag is versioned (job-lifecycle `touched`), not toWire's content hash.
-    resource: { ...toWire(current.job), etag: current.etag },
+    resource: toWire(current.job, current.etag),
     etag: current.etag,
     updatedAt: current.updatedAt,
   });
@@ -277,7 +277,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
   function startClassification(current: JobState): void {
     const run = current.classificationRun;
     classifying = run;
-    classifyJob({ tenantId, job: current.job })
+    classifyJob({ tenantId, job: current.job, run })
       .then((result) => {
         classificationResult = { run, result };
       })
