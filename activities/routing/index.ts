@@ -5,6 +5,7 @@ import type { SummaryChange } from '../../domain/routing/summaries';
 import { CapabilityAttribute, TenantIdAttribute } from '../../domain/search-attributes';
 import type { ActivityDeps } from '../deps';
 import { createClassifyActivities } from './classify';
+import { createScoringActivities } from './scoring';
 
 interface ViewDoc extends ResourceView {
   version: number;
@@ -96,6 +97,7 @@ export function createRoutingActivities(deps: ActivityDeps) {
     },
 
     ...createClassifyActivities(deps),
+    ...createScoringActivities(),
   };
 }
 

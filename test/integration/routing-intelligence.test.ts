@@ -3,6 +3,8 @@
  * joins, wait-time triggers by durable timer, the cancel, manualReclassify and reclassify actions — and bestWorker
  * scoring rules (§4.1).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { routerFixtures } from '../support/routing';
 import { useTestStack } from '../support/stack';
 
@@ -117,6 +119,60 @@ describe('routing: exception policies and scoring rules', () => {
       await router.patch(`/jobs/${jobId}`, { channelId: 'voice', queueId, labels: { vip: true } });
       const offer = await router.waitForOffer(jobId, [novice, expert]);
       expect(offer.workerId).toBe(descendingOrder ? expert : novice);
+    }
+  });
+
+  it('bestWorker with a function scoringRule: workers scored by the endpoint, one by one or in batches', async () => {
+    const seen: unknown[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const payload = JSON.parse(body) as { worker?: { Skill: number }; workers?: { Skill: number }[] };
+        seen.push(payload);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(payload.workers ? payload.workers.map((w) => w.Skill) : (payload.worker?.Skill ?? 0)));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const functionUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/score`;
+    try {
+      const router = r();
+      for (const isBatchScoringEnabled of [false, true]) {
+        const { queueId } = await router.queue({
+          mode: {
+            kind: 'bestWorker',
+            scoringRule: { kind: 'function', functionUri },
+            scoringRuleOptions: { isBatchScoringEnabled, batchSize: 10 },
+          },
+        });
+        const [novice, expert] = [router.id('novice'), router.id('expert')];
+        // The novice registers first: idle longest, it would win every tie, so only the scores can pick the expert.
+        for (const [workerId, skill] of [
+          [novice, 2],
+          [expert, 7],
+        ] as const) {
+          await router.patch(`/workers/${workerId}`, {
+            capacity: 1,
+            queues: [queueId],
+            channels: [{ channelId: 'voice', capacityCostPerJob: 1 }],
+            labels: { Skill: skill },
+            availableForOffers: true,
+          });
+        }
+        const jobId = router.id('job');
+        await router.patch(`/jobs/${jobId}`, { channelId: 'voice', queueId, labels: { lang: 'fr' } });
+        const offer = await router.waitForOffer(jobId, [novice, expert]);
+        expect(offer.workerId).toBe(expert);
+      }
+      expect(seen).toContainEqual(
+        expect.objectContaining({ job: { lang: 'fr' }, selectors: [], worker: expect.anything() }),
+      );
+      expect(seen).toContainEqual(
+        expect.objectContaining({ workers: expect.arrayContaining([{ Skill: 7, Id: expect.any(String) }]) }),
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

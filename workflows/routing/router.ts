@@ -17,7 +17,9 @@ import {
   type MatchWorker,
   type QueueDistribution,
   type WaitingJob,
+  activeSelectors,
   defaultBestWorkerScore,
+  isEligible,
   orderJobs,
   planOffers,
 } from '../../domain/routing/matching';
@@ -38,6 +40,7 @@ import {
   type TenantRouterInput,
   upsertWorkerUpdate,
 } from '../../domain/routing/messages';
+import { isCalloutRule } from '../../domain/routing/classification';
 import { evaluateLocalRule } from '../../domain/routing/rules';
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../../domain/routing/worker-record';
@@ -47,6 +50,11 @@ import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../
 const { projectRouter } = proxyActivities<RoutingActivities>({
   startToCloseTimeout: '60s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+// Scoring callouts may take seconds (retries included): a regular activity, so the router's task is not held open.
+const { scoreWorkers } = proxyActivities<RoutingActivities>({
+  startToCloseTimeout: '60s',
+  retry: { maximumAttempts: 2 },
 });
 const { loadQueueConfigs } = proxyLocalActivities<RoutingActivities>({
   startToCloseTimeout: '30s',
@@ -67,8 +75,14 @@ function refuse(error: RouterFailure): never {
  * `static` and `expression` rules (`job.<label>`, `worker.<label>`); the default scoring otherwise. A rule that
  * gives no number scores NaN, which ranks last; `function` and `webhook` scoring rules are not called yet.
  */
-function scoreWorker(mode: QueueDistribution['mode'] | undefined, job: WaitingJob, worker: MatchWorker): number {
+function scoreWorker(
+  mode: QueueDistribution['mode'] | undefined,
+  job: WaitingJob,
+  worker: MatchWorker,
+  calledScores: ReadonlyMap<string, Record<string, number | null>>,
+): number {
   if (mode?.kind !== 'bestWorker' || !mode.scoringRule) return defaultBestWorkerScore(job, worker);
+  if (isCalloutRule(mode.scoringRule)) return calledScores.get(job.jobId)?.[worker.id] ?? Number.NaN;
   const result = evaluateLocalRule(mode.scoringRule, { job: job.labels, worker: worker.labels });
   if (!('ok' in result) || !result.ok) return Number.NaN;
   const value = typeof result.value === 'string' ? Number(result.value) : result.value;
@@ -327,6 +341,39 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
    * One matching pass: plans offers, reserves their capacity and delivers them to their jobs. It resolves once every
    * job has its offers, so a worker's read model (written after) never shows an offer its job cannot accept yet.
    */
+  /**
+   * Scores from `function` / `webhook` scoring rules, asked for before the pass: for each waiting job of such a queue
+   * that has room for an offer, its eligible workers' scores by one activity per job.
+   */
+  async function callScoringRules(
+    candidates: MatchWorker[],
+    jobs: WaitingJob[],
+    known: Record<string, QueueDistribution>,
+    at: number,
+  ): Promise<Map<string, Record<string, number | null>>> {
+    const scores = new Map<string, Record<string, number | null>>();
+    await Promise.all(
+      jobs.map(async (job) => {
+        const mode = known[job.queueId]?.mode;
+        if (mode?.kind !== 'bestWorker' || !mode.scoringRule || !isCalloutRule(mode.scoringRule)) return;
+        const outstanding = candidates.reduce((n, w) => n + w.offers.filter((o) => o.jobId === job.jobId).length, 0);
+        if (outstanding >= mode.maxConcurrentOffers) return;
+        const eligible = candidates.filter((worker) => isEligible(worker, job, mode, at));
+        if (eligible.length === 0) return;
+        scores.set(
+          job.jobId,
+          await scoreWorkers({
+            rule: mode.scoringRule,
+            ...(mode.scoringRuleOptions ? { options: mode.scoringRuleOptions } : {}),
+            job: { labels: job.labels, selectors: activeSelectors(job.selectors) },
+            workers: eligible.map((worker) => ({ id: worker.id, labels: worker.labels })),
+          }),
+        );
+      }),
+    );
+    return scores;
+  }
+
   async function match(): Promise<void> {
     const at = now();
     const matchWorkers: MatchWorker[] = Object.values(workers).map((record) => ({
@@ -352,13 +399,14 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     }));
     const known: Record<string, QueueDistribution> = {};
     for (const [queueId, config] of Object.entries(queueConfigs)) if (config) known[queueId] = config.distribution;
+    const calledScores = await callScoringRules(matchWorkers, jobs, known, at);
     const plan = planOffers({
       workers: matchWorkers,
       jobs,
       distributions: known,
       roundRobinCursors,
       now: at,
-      score: (job, worker) => scoreWorker(known[job.queueId]?.mode, job, worker),
+      score: (job, worker) => scoreWorker(known[job.queueId]?.mode, job, worker, calledScores),
     });
     roundRobinCursors = plan.roundRobinCursors;
     const issued = new Map<string, JobOffer[]>();
