@@ -13,6 +13,7 @@ import type { AnyRoute } from './http/route';
 import { mountRouteGroups, type RouteGroup } from './http/route-group';
 import { outboundGroup } from './outbound';
 import { routingGroup } from './routing';
+import { eventSubscriptionRoutes } from './routing/event-subscriptions';
 import { healthRoutes } from './system/health';
 import { pingRoutes } from './system/pings';
 import { tenantRoutes } from './tenants';
@@ -39,6 +40,7 @@ export function createApp(deps: ApiDeps): express.Express {
     ...tenantRoutes(deps),
     ...pingRoutes(deps),
     ...bulkRoutes(deps),
+    ...eventSubscriptionRoutes(deps),
   ];
   const openApiDocument = buildOpenApiDocument(nativeRoutes);
 

@@ -8,6 +8,7 @@ import { audioFileModel } from './bulk/audio-files';
 import { accessKeyModel } from './access-keys';
 import { routingResourceStore, type RoutingResourceStore } from './routing/resources';
 import { summaryIndex, type SummaryIndex } from './routing/summary-index';
+import { eventSubscriptionStore, type EventSubscriptionStore } from './routing/event-subscriptions';
 
 export interface Database {
   connection: Connection;
@@ -25,6 +26,8 @@ export interface Database {
   routing: RoutingResourceStore;
   /** The job and worker list indexes, written by each tenant's router (db/routing/summary-index.ts). */
   routingIndex: SummaryIndex;
+  /** Router event subscriptions (secrets sealed) and their deliveries log (db/routing/event-subscriptions.ts). */
+  eventSubscriptions: EventSubscriptionStore;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,7 @@ export async function connectDatabase(uri: string): Promise<Database> {
     accessKeys: accessKeyModel(connection),
     routing: routingResourceStore(connection),
     routingIndex: summaryIndex(connection),
+    eventSubscriptions: eventSubscriptionStore(connection),
     close: () => connection.close(),
   };
   // Sequentially: FerretDB's SQLite backend has answered SQLITE_BUSY to parallel collection creation.

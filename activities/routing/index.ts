@@ -5,6 +5,8 @@ import type { SummaryChange } from '../../domain/routing/summaries';
 import { CapabilityAttribute, TenantIdAttribute } from '../../domain/search-attributes';
 import type { ActivityDeps } from '../deps';
 import { createClassifyActivities } from './classify';
+import { createRouterEventActivities } from './events';
+import type { RouterEvent } from '../../domain/routing/events';
 import { createScoringActivities } from './scoring';
 
 interface ViewDoc extends ResourceView {
@@ -19,6 +21,7 @@ interface ViewDoc extends ResourceView {
 export function createRoutingActivities(deps: ActivityDeps) {
   const { db, temporal, config } = deps;
   const routerTaskQueue = taskQueue('routing', config.CCFLOW_TASK_QUEUE_PREFIX);
+  const routerEvents = createRouterEventActivities(deps);
 
   /** Delivers a job's change to its tenant's router, starting the router if it is not running. */
   const notifyRouter = async (tenantId: string, change: JobChange): Promise<void> => {
@@ -36,17 +39,21 @@ export function createRoutingActivities(deps: ActivityDeps) {
   };
 
   return {
+    ...routerEvents,
     /** The job's read model (null = deleted), then its change to the router: one step per job change, in order. */
     async publishJob(input: {
       tenantId: string;
       jobId: string;
       doc: ViewDoc | null | undefined;
       change: JobChange | undefined;
+      /** The job's router events, in order (docs/routing.md "Events"): handed on after the read model is written. */
+      events?: RouterEvent[];
     }): Promise<void> {
       const { tenantId, jobId, doc, change } = input;
       if (doc === null) await db.routing.removeView(tenantId, 'jobs', jobId);
       else if (doc !== undefined) await db.routing.putView(tenantId, 'jobs', jobId, doc);
       if (change) await notifyRouter(tenantId, change);
+      if (input.events?.length) await routerEvents.deliverRouterEvents({ tenantId, events: input.events });
     },
 
     /** Worker read models and the job and worker list indexes, written by the router (their only writer). */
@@ -55,6 +62,8 @@ export function createRoutingActivities(deps: ActivityDeps) {
       workers: { id: string; doc: ViewDoc | null }[];
       jobIndex: SummaryChange[];
       workerIndex: SummaryChange[];
+      /** Worker events, in order, handed on after the documents are written. */
+      events?: RouterEvent[];
     }): Promise<void> {
       const { tenantId } = input;
       await Promise.all([
@@ -66,6 +75,7 @@ export function createRoutingActivities(deps: ActivityDeps) {
         input.jobIndex.length > 0 ? db.routingIndex.apply(tenantId, 'jobs', input.jobIndex) : undefined,
         input.workerIndex.length > 0 ? db.routingIndex.apply(tenantId, 'workers', input.workerIndex) : undefined,
       ]);
+      if (input.events?.length) await routerEvents.deliverRouterEvents({ tenantId, events: input.events });
     },
 
     /**

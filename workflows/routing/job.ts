@@ -56,6 +56,7 @@ import type { WaitingJob } from '../../domain/routing/matching';
 import { exceptionTriggered } from '../../domain/routing/job-exceptions';
 import { timestampMillis, toWire } from '../../domain/routing/wire';
 import { StatusAttribute } from '../../domain/search-attributes';
+import { eventIdFactory, jobEvents, type JobEventContext, type RouterEvent } from '../../domain/routing/events';
 
 const { publishJob } = proxyLocalActivities<RoutingActivities>({
   startToCloseTimeout: '10s',
@@ -116,7 +117,11 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
   const now = (): number => Date.now();
 
   let updates = 0;
-  const apply = (transition: Transition): void => {
+  /** Router events of the transitions applied since the last publish (docs/routing.md "Events"). */
+  let events: RouterEvent[] = [];
+  const eventId = eventIdFactory(workflowInfo().runId);
+  const apply = (transition: Transition, context: JobEventContext = {}): void => {
+    events.push(...jobEvents(state, transition.state, { ...context, ended: transition.ended }, now(), eventId));
     state = transition.state;
     ended.push(...transition.ended);
     released.push(...transition.released);
@@ -226,7 +231,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
   setHandler(exceptionTriggeredSignal, (trigger) => {
     if (!state) return;
     const outcome = exceptionTriggered(state, trigger, now());
-    if (outcome.applied) apply(outcome);
+    if (outcome.applied) apply(outcome, { trigger: { ruleId: trigger.ruleId } });
   });
 
   if (!state) {
@@ -259,7 +264,9 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
       const { run, result } = classificationResult;
       classificationResult = undefined;
       const next = classified(state, run, result, at);
-      if (next !== state) apply({ state: next, ended: [], released: [] });
+      if (next !== state) {
+        apply({ state: next, ended: [], released: [] }, result.ok ? {} : { classificationFailure: result.reason });
+      }
     }
     if (state.job.status === 'pendingClassification' && classifying !== state.classificationRun) {
       startClassification(state);
@@ -315,7 +322,10 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
         : undefined;
     ended = [];
     released = [];
-    if (doc !== undefined || change) await publishJob({ tenantId, jobId, doc, change });
+    const batch = events;
+    events = [];
+    if (doc !== undefined || change || batch.length > 0)
+      await publishJob({ tenantId, jobId, doc, change, events: batch });
     publishedVersion = current.version;
     lastWaiting = waitingKey;
     lastSummary = summaryKey;

@@ -44,6 +44,7 @@ import { isCalloutRule } from '../../domain/routing/classification';
 import { evaluateLocalRule } from '../../domain/routing/rules';
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../../domain/routing/worker-record';
+import { eventIdFactory, type RouterEvent, workerEvents } from '../../domain/routing/events';
 
 // The projection is a regular activity: while it writes, the router's workflow task is free to take the next events
 // (a local activity would hold the task open), and the changes meanwhile go into the next projection.
@@ -170,6 +171,10 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     listWorker(workerId, workerSummary(next));
   };
 
+  /** Worker events since the last projection, handed on by it (docs/routing.md "Events"). */
+  let events: RouterEvent[] = [];
+  const eventId = eventIdFactory(workflowInfo().runId);
+
   let updates = 0;
   setHandler(
     upsertWorkerUpdate,
@@ -186,6 +191,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
         listWorker(request.workerId, workerSummary(record));
         needsMatch = true;
         if (deregistered) revokeOffersOf(record);
+        events.push(...workerEvents(previous, record, at, eventId));
       }
       await published();
       return { ...workerView(record), created };
@@ -213,7 +219,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     deleteWorkerUpdate,
     async ({ workerId }) => {
       updates += 1;
-      deletable(workerId);
+      events.push(...workerEvents(deletable(workerId), undefined, now(), eventId));
       delete workers[workerId];
       touchWorker(workerId);
       listWorker(workerId, null);
@@ -505,6 +511,8 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     const workerEntries = workerIndex;
     jobIndex = [];
     workerIndex = [];
+    const batch = events;
+    events = [];
     projectRouter({
       tenantId,
       workers: ids.map((id) => {
@@ -513,6 +521,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
       }),
       jobIndex: jobs,
       workerIndex: workerEntries,
+      events: batch,
     }).then(
       () => {
         publishedSeq = seq;
@@ -523,6 +532,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
         for (const id of ids) dirtyWorkers.add(id);
         jobIndex = [...jobs, ...jobIndex];
         workerIndex = [...workerEntries, ...workerIndex];
+        events = [...batch, ...events];
         projecting = false;
       },
     );
