@@ -10,6 +10,7 @@
  *   --concurrent-rows=N  rows each tenant imports in concurrent-imports (default 2000)
  */
 import { BULK_LIMITS } from '../../domain/bulk/limits';
+import { parseIntegerFlags } from '../child-process';
 
 export interface LoadOptions {
   objects: number;
@@ -39,17 +40,7 @@ const FLAGS: Record<keyof LoadOptions, { flag: string; min: number; max: number 
 };
 
 export function parseLoadOptions(argv: readonly string[]): LoadOptions {
-  const options: LoadOptions = { ...LOAD_DEFAULTS };
-  for (const key of Object.keys(FLAGS) as (keyof LoadOptions)[]) {
-    const { flag, min, max } = FLAGS[key];
-    const arg = argv.find((candidate) => candidate.startsWith(`${flag}=`));
-    if (arg === undefined) continue;
-    const value = Number(arg.slice(flag.length + 1));
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`${flag} must be an integer from ${min} to ${max}`);
-    }
-    options[key] = value;
-  }
+  const options = parseIntegerFlags(argv, LOAD_DEFAULTS, FLAGS);
   if (options.objects % options.tenants !== 0) {
     throw new Error(`--objects (${options.objects}) must be a multiple of --tenants (${options.tenants})`);
   }

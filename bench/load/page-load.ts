@@ -11,10 +11,10 @@
  * `runLoadInChild` runs either in a child process (bench/load/page-load-child.ts), so that the clients' parsing and
  * checking does not share an event loop with the API they measure (bench/stack.ts serves it from the bench process).
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runJsonChild } from '../child-process';
 
 export type Expectation =
   /** A page of `keys` exactly (in this order), of `objectType`; `more`: a nextCursor must follow. */
@@ -218,28 +218,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-/** Runs `spec` in a child process (tsx) and returns its result; the spec (API keys included) goes over stdin. */
-export async function runLoadInChild(spec: LoadSpec): Promise<LoadResult> {
+/** Runs `spec` in a child process (bench/child-process.ts) and returns its result. */
+export function runLoadInChild(spec: LoadSpec): Promise<LoadResult> {
   const limitMs = (spec.mode === 'repeat' ? spec.budgetMs + spec.timeoutMs : spec.durationMs + spec.timeoutMs) + 60_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'page-load-child.ts')], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const output: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-  try {
-    child.stdin.end(JSON.stringify(spec));
-    const code = await exited;
-    if (code !== 0) throw new Error(`load client process exited with code ${String(code)}`);
-    return JSON.parse(Buffer.concat(output).toString('utf8')) as LoadResult;
-  } finally {
-    clearTimeout(timer);
-  }
+  return runJsonChild(path.join(__dirname, 'page-load-child.ts'), spec, limitMs, 'load client');
 }
 
 /** Nearest-rank percentile (p in 0–100) of unsorted values; 0 for none. */

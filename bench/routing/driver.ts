@@ -13,10 +13,10 @@
  * - `bare`: the baseline of `lifecycle`: `count` bare lifecycles (update-with-start + 3 updates of an empty workflow,
  *   bench/routing/baseline-workflow.ts) by `concurrency` loops, straight to Temporal.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { runJsonChild } from '../child-process';
 import { BARE_STEPS, bareStepUpdate } from './baseline-workflow';
 import { holdingsOf, offersOf, RouterHttp, RouterHttpError, sleep, stringField } from './http';
 
@@ -526,28 +526,10 @@ export function runDriver(spec: DriverSpec): Promise<DriverResult> {
   return runBare(spec);
 }
 
-/** Runs `spec` in a child process (tsx) and returns its result; the spec (API key included) goes over stdin. */
-export async function runDriverInChild<S extends DriverSpec>(
+/** Runs `spec` in a child process (bench/child-process.ts) and returns its result. */
+export function runDriverInChild<S extends DriverSpec>(
   spec: S,
   limitMs: number,
 ): Promise<Extract<DriverResult, { mode: S['mode'] }>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'driver-child.ts')], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const output: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-  try {
-    child.stdin.end(JSON.stringify(spec));
-    const code = await exited;
-    if (code !== 0) throw new Error(`routing driver process (${spec.mode}) exited with code ${String(code)}`);
-    return JSON.parse(Buffer.concat(output).toString('utf8')) as Extract<DriverResult, { mode: S['mode'] }>;
-  } finally {
-    clearTimeout(timer);
-  }
+  return runJsonChild(path.join(__dirname, 'driver-child.ts'), spec, limitMs, `routing driver (${spec.mode})`);
 }

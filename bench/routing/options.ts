@@ -14,6 +14,8 @@
  *                            (the end of the index); 0 = skip (default; 50000 adds ≈ 1 min of seeding)
  */
 
+import { parseIntegerFlags } from '../child-process';
+
 export interface RoutingOptions {
   samples: number;
   workers: number;
@@ -51,16 +53,5 @@ const FLAGS: Record<keyof RoutingOptions, { flag: string; min: number; max: numb
 };
 
 export function parseRoutingOptions(argv: readonly string[]): RoutingOptions {
-  const options: RoutingOptions = { ...ROUTING_DEFAULTS };
-  for (const key of Object.keys(FLAGS) as (keyof RoutingOptions)[]) {
-    const { flag, min, max } = FLAGS[key];
-    const arg = argv.find((candidate) => candidate.startsWith(`${flag}=`));
-    if (arg === undefined) continue;
-    const value = Number(arg.slice(flag.length + 1));
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`${flag} must be an integer from ${min} to ${max}`);
-    }
-    options[key] = value;
-  }
-  return options;
+  return parseIntegerFlags(argv, ROUTING_DEFAULTS, FLAGS);
 }
