@@ -18,12 +18,10 @@ import {
   type QueueDistribution,
   type WaitingJob,
   activeSelectors,
-  defaultBestWorkerScore,
   isEligible,
   orderJobs,
   planOffers,
 } from '../../domain/routing/matching';
-import type { ExceptionRule } from '../../domain/routing/models';
 import {
   configChangedSignal,
   exceptionTriggeredSignal,
@@ -41,7 +39,8 @@ import {
   upsertWorkerUpdate,
 } from '../../domain/routing/messages';
 import { isCalloutRule } from '../../domain/routing/classification';
-import { evaluateLocalRule } from '../../domain/routing/rules';
+import { fireDueExceptions, nextExceptionDue } from '../../domain/routing/queue-exceptions';
+import { scoreWorker } from '../../domain/routing/scoring';
 import type { SummaryChange } from '../../domain/routing/summaries';
 import { upsertWorkerRecord, withHoldings, workerSummary, workerView } from '../../domain/routing/worker-record';
 import { eventIdFactory, type RouterEvent, workerEvents } from '../../domain/routing/events';
@@ -69,25 +68,6 @@ const MINUTE = 60_000;
 
 function refuse(error: RouterFailure): never {
   throw ApplicationFailure.create({ message: error.message, type: error.code, nonRetryable: true });
-}
-
-/**
- * A worker's bestWorker score for a job (spec §4.1): the queue's `scoringRule` when it has one, evaluated here for
- * `static` and `expression` rules (`job.<label>`, `worker.<label>`); the default scoring otherwise. A rule that
- * gives no number scores NaN, which ranks last; `function` and `webhook` scoring rules are not called yet.
- */
-function scoreWorker(
-  mode: QueueDistribution['mode'] | undefined,
-  job: WaitingJob,
-  worker: MatchWorker,
-  calledScores: ReadonlyMap<string, Record<string, number | null>>,
-): number {
-  if (mode?.kind !== 'bestWorker' || !mode.scoringRule) return defaultBestWorkerScore(job, worker);
-  if (isCalloutRule(mode.scoringRule)) return calledScores.get(job.jobId)?.[worker.id] ?? Number.NaN;
-  const result = evaluateLocalRule(mode.scoringRule, { job: job.labels, worker: worker.labels });
-  if (!('ok' in result) || !result.ok) return Number.NaN;
-  const value = typeof result.value === 'string' ? Number(result.value) : result.value;
-  return typeof value === 'number' ? value : Number.NaN;
 }
 
 /**
@@ -445,53 +425,14 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
     await Promise.all(deliveries);
   }
 
-  /** When the next wait-time rule of a waiting job falls due. */
-  function nextException(): number | undefined {
-    let next: number | undefined;
-    for (const entry of Object.values(exceptions)) {
-      for (const rule of entry.rules) {
-        if (rule.trigger.kind !== 'waitTime' || entry.fired.includes(rule.id)) continue;
-        const due = entry.enqueuedAt + Math.round(rule.trigger.thresholdSeconds * 1000);
-        if (next === undefined || due < next) next = due;
-      }
-    }
-    return next;
-  }
-
-  /**
-   * Exception rules (spec §4.6): a job joining a queue takes a snapshot of that queue's rules (a policy changed later
-   * applies to jobs queued afterwards); `queueLength` is tested then, against the jobs already waiting ahead of it,
-   * and `waitTime` when its timer falls due. Each rule fires once per queueing; the job runs the actions.
-   */
+  /** Signals the jobs whose exception rules fire now (domain/routing/queue-exceptions.ts). */
   function checkExceptions(): void {
-    const at = now();
-    for (const job of Object.values(waiting)) {
-      let entry = exceptions[job.jobId];
-      if (!entry || entry.enqueuedAt !== job.enqueuedAt || entry.queueId !== job.queueId) {
-        const config = queueConfigs[job.queueId];
-        if (config === undefined) continue; // not loaded yet: next pass
-        const ahead = Object.values(waiting).filter(
-          (other) => other.queueId === job.queueId && other.jobId !== job.jobId && other.enqueuedAt <= job.enqueuedAt,
-        ).length;
-        entry = { queueId: job.queueId, enqueuedAt: job.enqueuedAt, rules: config?.exceptionRules ?? [], fired: [] };
-        exceptions[job.jobId] = entry;
-        for (const rule of entry.rules) {
-          if (rule.trigger.kind === 'queueLength' && ahead > rule.trigger.threshold) fire(job.jobId, entry, rule);
-        }
-      }
-      for (const rule of entry.rules) {
-        if (rule.trigger.kind !== 'waitTime' || entry.fired.includes(rule.id)) continue;
-        if (entry.enqueuedAt + Math.round(rule.trigger.thresholdSeconds * 1000) <= at) fire(job.jobId, entry, rule);
-      }
+    for (const { jobId, trigger } of fireDueExceptions(waiting, exceptions, queueConfigs, now())) {
+      void getExternalWorkflowHandle(routerJobWorkflowId(tenantId, jobId))
+        .signal(exceptionTriggeredSignal, trigger)
+        // The job is gone: its jobChanged (or its absence) settles the rest.
+        .catch(() => undefined);
     }
-  }
-
-  function fire(jobId: string, entry: QueueingExceptions, rule: ExceptionRule): void {
-    entry.fired.push(rule.id);
-    void getExternalWorkflowHandle(routerJobWorkflowId(tenantId, jobId))
-      .signal(exceptionTriggeredSignal, { ruleId: rule.id, enqueuedAt: entry.enqueuedAt, actions: rule.actions })
-      // The job is gone: its jobChanged (or its absence) settles the rest.
-      .catch(() => undefined);
   }
 
   let projecting = false;
@@ -541,7 +482,7 @@ export async function tenantRouter(input: TenantRouterInput): Promise<void> {
   for (;;) {
     const pending = (): boolean => needsMatch || (!projecting && unpublished());
     if (!pending()) {
-      const wake = [nextRetry(), nextException()].filter((at): at is number => at !== undefined);
+      const wake = [nextRetry(), nextExceptionDue(exceptions)].filter((at): at is number => at !== undefined);
       if (wake.length === 0) await condition(pending);
       else if (!(await condition(pending, Math.max(1, Math.min(...wake) - now())))) needsMatch = true;
     }
