@@ -32,11 +32,10 @@ import {
   DELIVERY_ID_HEADER,
   eventBatchBody,
   eventSignature,
-  eventTypeSelected,
-  type RouterEvent,
   routerEventTopic,
   SIGNATURE_HEADER,
-} from '../../domain/routing/events';
+} from '../../domain/routing/event-envelopes';
+import { eventTypeSelected, type RouterEvent } from '../../domain/routing/events';
 import { routerQueueSchema } from '../../domain/routing/models';
 import { CapabilityAttribute, TenantIdAttribute } from '../../domain/search-attributes';
 import type { ActivityDeps } from '../deps';

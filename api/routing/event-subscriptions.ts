@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { serverKeyFrom } from '../../db/access-keys';
 import { type EventSubscription, MAX_SUBSCRIPTIONS, TooManySubscriptions } from '../../db/routing/event-subscriptions';
 import { ServiceError } from '../../domain/errors';
-import { EVENT_SCHEMAS, parseRouterEventType, type RouterEventType } from '../../domain/routing/events';
+import { EVENT_SCHEMAS } from '../../domain/routing/event-envelopes';
+import { parseRouterEventType, type RouterEventType } from '../../domain/routing/events';
 import type { ApiDeps } from '../context';
 import { defineRoute } from '../http/route';
 

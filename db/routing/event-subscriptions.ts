@@ -16,7 +16,7 @@
 import { type Connection, Schema } from 'mongoose';
 import { z } from 'zod';
 import type { DeliveryAttempt } from '../../domain/routing/event-messages';
-import { EVENT_SCHEMAS, type EventSchema } from '../../domain/routing/events';
+import { EVENT_SCHEMAS, type EventSchema } from '../../domain/routing/event-envelopes';
 import { decryptSecret, encryptSecret } from '../access-keys';
 import { KeyedMutex } from './resources';
 

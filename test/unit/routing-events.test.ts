@@ -7,10 +7,15 @@ import { deliveryTuning, nextRetryAt } from '../../activities/routing/events';
 import { DEFAULT_DELIVERY_TUNING } from '../../domain/routing/event-messages';
 import {
   eventBatchBody,
+  eventSignature,
+  routerEventTopic,
+  toCloudEvent,
+  toEventGrid,
+} from '../../domain/routing/event-envelopes';
+import {
   eventIdFactory,
   eventLane,
   eventSelector,
-  eventSignature,
   eventTimestamp,
   eventTypeSelected,
   jobEvents,
@@ -18,9 +23,6 @@ import {
   parseRouterEventType,
   ROUTER_EVENT_TYPES,
   type RouterEvent,
-  routerEventTopic,
-  toCloudEvent,
-  toEventGrid,
   workerEvents,
 } from '../../domain/routing/events';
 import { exceptionTriggered } from '../../domain/routing/job-exceptions';
