@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './http/openapi';
 import type { AnyRoute } from './http/route';
 import { mountRouteGroups, type RouteGroup } from './http/route-group';
 import { outboundGroup } from './outbound';
+import { taskOutcomeRoutes } from './outbound/task-outcomes';
 import { routingGroup } from './routing';
 import { eventSubscriptionRoutes } from './routing/event-subscriptions';
 import { healthRoutes } from './system/health';
@@ -41,6 +42,7 @@ export function createApp(deps: ApiDeps): express.Express {
     ...pingRoutes(deps),
     ...bulkRoutes(deps),
     ...eventSubscriptionRoutes(deps),
+    ...taskOutcomeRoutes(deps),
   ];
   const openApiDocument = buildOpenApiDocument(nativeRoutes);
 

@@ -9,6 +9,8 @@ import { accessKeyModel } from './access-keys';
 import { routingResourceStore, type RoutingResourceStore } from './routing/resources';
 import { summaryIndex, type SummaryIndex } from './routing/summary-index';
 import { eventSubscriptionStore, type EventSubscriptionStore } from './routing/event-subscriptions';
+import { outboundResourceStore, type OutboundResourceStore } from './outbound/resources';
+import { outboundJobStore, type OutboundJobStore } from './outbound/jobs';
 
 export interface Database {
   connection: Connection;
@@ -28,6 +30,10 @@ export interface Database {
   routingIndex: SummaryIndex;
   /** Router event subscriptions (secrets sealed) and their deliveries log (db/routing/event-subscriptions.ts). */
   eventSubscriptions: EventSubscriptionStore;
+  /** Outbound instances, job groups and block lists (db/outbound/resources.ts). */
+  outbound: OutboundResourceStore;
+  /** Outbound jobs' read model, written by their workflows (db/outbound/jobs.ts). */
+  outboundJobs: OutboundJobStore;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,8 @@ export async function connectDatabase(uri: string): Promise<Database> {
     routing: routingResourceStore(connection),
     routingIndex: summaryIndex(connection),
     eventSubscriptions: eventSubscriptionStore(connection),
+    outbound: outboundResourceStore(connection),
+    outboundJobs: outboundJobStore(connection),
     close: () => connection.close(),
   };
   // Sequentially: FerretDB's SQLite backend has answered SQLITE_BUSY to parallel collection creation.

@@ -46,6 +46,14 @@ export const ERROR_CODES = {
   signatureDoesNotMatch: { status: 400, alibaba: 'SignatureDoesNotMatch' },
   signatureNonceUsed: { status: 400, alibaba: 'SignatureNonceUsed' },
   invalidTimestamp: { status: 400, alibaba: 'InvalidTimeStamp.Expired' },
+
+  // Outbound jobs (OutboundBot §3)
+  instanceNotFound: { status: 404, alibaba: 'NotExist.Instance' },
+  jobGroupNotFound: { status: 404, alibaba: 'NotExist.JobGroup' },
+  jobNotFound: { status: 404, alibaba: 'NotExist.Job' },
+  concurrentConversationLimit: { status: 400, alibaba: 'LimitExceeded.ConcurrentConversation' },
+  instanceNameDuplicated: { status: 400, alibaba: 'InvalidInstanceName.Duplicated' },
+  taskNotFound: { status: 404, alibaba: 'NotExist.Task' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

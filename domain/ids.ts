@@ -10,6 +10,23 @@ export function taskQueue(capability: Capability, prefix = ''): string {
 export const bulkOperationWorkflowId = (tenantId: string): string => `bulk/${tenantId}`;
 export const routerJobWorkflowId = (tenantId: string, jobId: string): string => `router-job/${tenantId}/${jobId}`;
 export const outboundJobWorkflowId = (tenantId: string, jobId: string): string => `outbound-job/${tenantId}/${jobId}`;
+/** The per-instance semaphore that caps an outbound instance's attempts in flight (MaxConcurrentConversation). */
+export const outboundSlotsWorkflowId = (tenantId: string, instanceId: string): string =>
+  `outbound-slots/${tenantId}/${instanceId}`;
+export const assignJobsAsyncWorkflowId = (tenantId: string, asyncTaskId: string): string =>
+  `outbound-assign/${tenantId}/${asyncTaskId}`;
+/** The router queue (and its distribution policy) ccflow keeps for an outbound instance's attempts. */
+export const outboundQueueId = (instanceId: string): string => `outbound-${instanceId}`;
+/**
+ * A task (one call attempt) is named after its job and its attempt number, so an outcome posted for a task reaches
+ * its job's workflow without a lookup. The attempt is also the router job's id.
+ */
+export const outboundTaskId = (jobId: string, attempt: number): string => `${jobId}.${attempt}`;
+/** The job id inside a task id of outboundTaskId, or undefined when it is not one. */
+export function jobIdOfTask(taskId: string): string | undefined {
+  const match = /^(.+)\.(\d+)$/.exec(taskId);
+  return match?.[1];
+}
 export const pingWorkflowId = (tenantId: string, pingId: string): string => `ping/${tenantId}/${pingId}`;
 
 export const bulkRetentionScheduleId = (prefix = ''): string => `${prefix}bulk-retention-purge`;

@@ -27,7 +27,10 @@ export const bodyParsers = {
       type: ['application/json', 'application/merge-patch+json'],
       verify: keepRawBody,
     }),
-  /** `application/x-www-form-urlencoded` as flat string fields (the Alibaba RPC form body; `Name.N` stays flat). */
-  form: (): RequestHandler =>
-    express.urlencoded({ limit: JSON_LIMIT, extended: false, parameterLimit: 5000, verify: keepRawBody }),
+  /**
+   * `application/x-www-form-urlencoded` as flat string fields (the Alibaba RPC form body; `Name.N` stays flat).
+   * `limit` is larger for the outbound API, whose AssignJobsAsync carries up to 10,000 jobs in one field.
+   */
+  form: (limit: string = JSON_LIMIT): RequestHandler =>
+    express.urlencoded({ limit, extended: false, parameterLimit: 5000, verify: keepRawBody }),
 };

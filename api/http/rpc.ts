@@ -115,10 +115,15 @@ export function rpcHandler(dispatcher: RpcDispatcher): RequestHandler {
             'invalidAction',
             `Specified api is not found, please check your url and method: ${name}.`,
           );
-        const parsed = action.params.safeParse(rpcParams(req));
+        const raw = rpcParams(req);
+        const parsed = action.params.safeParse(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
           const field = issue?.path.join('.') ?? '';
+          const [top] = issue?.path ?? [];
+          if (typeof top === 'string' && raw[top] === undefined) {
+            throw new ServiceError('missingParameter', `You must specify parameter ${top}.`);
+          }
           throw new ServiceError(
             'validationFailed',
             `The specified parameter ${field} is invalid: ${issue?.message ?? 'invalid'}.`,

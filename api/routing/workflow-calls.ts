@@ -46,6 +46,17 @@ export interface RoutingWorkflows {
     update: UpdateDefinition<R, A>,
     ...args: A
   ): Promise<R>;
+  /**
+   * PATCH of a job that another workflow created and follows: its workflow is told (`routerJobStatus`) when the job
+   * is assigned and when it ends. An outbound attempt is such a job.
+   */
+  upsertFollowedJob<R, A extends unknown[]>(
+    tenantId: string,
+    jobId: string,
+    followerWorkflowId: string,
+    update: UpdateDefinition<R, A>,
+    ...args: A
+  ): Promise<R>;
   /** An action on an existing job. */
   jobAction<R, A extends unknown[]>(
     tenantId: string,
@@ -96,6 +107,16 @@ export function routingWorkflows(temporal: Client, taskQueuePrefix: string): Rou
         'routerJob',
         routerJobWorkflowId(tenantId, jobId),
         [{ tenantId, jobId }],
+        tenantId,
+        update,
+        args,
+        `Job ${jobId} not found.`,
+      ),
+    upsertFollowedJob: (tenantId, jobId, followerWorkflowId, update, ...args) =>
+      withStart(
+        'routerJob',
+        routerJobWorkflowId(tenantId, jobId),
+        [{ tenantId, jobId, notify: { workflowId: followerWorkflowId } }],
         tenantId,
         update,
         args,

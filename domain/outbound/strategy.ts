@@ -140,7 +140,12 @@ export type NeverReason =
   | 'NoneRepeatableJobMaxAttemptCountLimit'
   | 'InvalidStrategy';
 
-export type NextAttempt = { kind: 'at'; at: number } | { kind: 'never'; reason: NeverReason; detail: string };
+/**
+ * `at`: when to dial; `closes`: when the window that `at` falls in closes (or the strategy's end), after which an
+ * attempt nobody has taken is withdrawn as not dialled.
+ */
+export type NextAttempt =
+  { kind: 'at'; at: number; closes: number } | { kind: 'never'; reason: NeverReason; detail: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Time zones
@@ -330,7 +335,7 @@ export function nextAttemptAt(input: NextAttemptInput): NextAttempt {
       const opens = instantOf(date, begin, timeZone);
       const closes = Math.min(instantOf(date, finish, timeZone), end);
       const at = Math.max(earliest, opens);
-      if (at < closes) return { kind: 'at', at };
+      if (at < closes) return { kind: 'at', at, closes };
       if (opens >= end) return timeUp;
     }
   }

@@ -124,9 +124,17 @@ export function declineOffer(
 // ---------------------------------------------------------------------------------------------------------------
 
 /** `:cancel` — any non-terminal job; offers are revoked and held capacity is released. */
-export function cancelJob(state: JobState, options: { note?: string; dispositionCode?: string }, now: number): Outcome {
+export function cancelJob(
+  state: JobState,
+  options: { note?: string; dispositionCode?: string; unlessAssigned?: boolean },
+  now: number,
+): Outcome {
   if (isTerminal(state.job.status)) {
     return fail('conflict', `Job ${state.job.id} is already ${state.job.status}; only an active job can be cancelled.`);
+  }
+  // ccflow's own withdrawal of an attempt nobody took: a worker who took it meanwhile keeps it.
+  if (options.unlessAssigned && ['assigned', 'completed'].includes(state.job.status)) {
+    return fail('conflict', `Job ${state.job.id} is ${state.job.status}; it is not withdrawn.`);
   }
   const released = heldAssignments(state.job);
   const { state: withoutOffers, ended } = endOffers({ ...state, pendingClose: undefined }, 'revoked');

@@ -30,7 +30,26 @@ export interface RouterJobInput {
   /** Carried across continue-as-new. */
   state?: JobState;
   publishedSeq?: number;
+  /**
+   * A workflow to tell when the job is assigned and when it ends (`routerJobStatus`): set by ccflow's own callers
+   * (an outbound attempt is a router job), never by the router API.
+   */
+  notify?: { workflowId: string };
 }
+
+/** The router job statuses a `notify` workflow hears about: assignment and every way a job ends. */
+export const NOTIFIED_JOB_STATUSES = ['assigned', 'closed', 'cancelled', 'classificationFailed', 'scheduleFailed'];
+
+export interface RouterJobStatusChange {
+  jobId: string;
+  /** One of NOTIFIED_JOB_STATUSES, or `deleted`. */
+  status: string;
+  dispositionCode?: string;
+  workerId?: string;
+  /** When the latest assignment was made, epoch ms. */
+  assignedAt?: number;
+}
+export const routerJobStatusSignal = defineSignal<[RouterJobStatusChange]>('routerJobStatus');
 
 // --- routerJob updates (one per client operation) ---------------------------------------------------------------
 
@@ -38,7 +57,10 @@ export const upsertJobUpdate = defineUpdate<
   UpsertView,
   [{ patch: unknown; ifMatch?: string; ifUnmodifiedSince?: string }]
 >('upsertJob');
-export const cancelJobUpdate = defineUpdate<object, [{ note?: string; dispositionCode?: string }]>('cancelJob');
+export const cancelJobUpdate = defineUpdate<
+  object,
+  [{ note?: string; dispositionCode?: string; unlessAssigned?: boolean }]
+>('cancelJob');
 export const completeJobUpdate = defineUpdate<object, [{ assignmentId: string; note?: string }]>('completeJob');
 export const closeJobUpdate = defineUpdate<
   object,

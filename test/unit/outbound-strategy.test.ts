@@ -35,7 +35,7 @@ function next(overrides: Partial<NextAttemptInput> & { now: number }) {
     ...overrides,
   });
 }
-const at = (ms: number) => ({ kind: 'at', at: ms });
+const at = (ms: number) => expect.objectContaining({ kind: 'at', at: ms });
 const never = (reason: string) => expect.objectContaining({ kind: 'never', reason });
 
 const TWO_WINDOWS = [
@@ -165,6 +165,25 @@ describe('nextAttemptAt', () => {
       ['leap-day rollover', '2024-02-28T23:59:59', '2024-02-29T10:00:00'],
     ])('%s', (_name, now, expected) => {
       expect(next({ now: sh(now), strategy: s })).toEqual(at(sh(expected)));
+    });
+
+    it('says when the window of the attempt closes', () => {
+      expect(next({ now: sh('2024-03-04T10:30:00'), strategy: s })).toEqual({
+        kind: 'at',
+        at: sh('2024-03-04T10:30:00'),
+        closes: sh('2024-03-04T11:00:00'),
+      });
+      expect(next({ now: sh('2024-03-04T12:00:00'), strategy: s })).toMatchObject({
+        closes: sh('2024-03-04T15:00:00'),
+      });
+    });
+
+    it('closes at the strategy end when it comes first, and at midnight without windows', () => {
+      const ending = strategy({ workingTime: TWO_WINDOWS, endTime: sh('2024-03-04T10:20:00') });
+      expect(next({ now: sh('2024-03-04T10:00:00'), strategy: ending })).toMatchObject({
+        closes: sh('2024-03-04T10:20:00'),
+      });
+      expect(next({ now: sh('2024-03-04T09:00:00') })).toMatchObject({ closes: sh('2024-03-05T00:00:00') });
     });
 
     it('windows in any order', () => {

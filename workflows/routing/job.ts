@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -47,8 +48,10 @@ import {
   offersIssuedSignal,
   offersRevokedSignal,
   exceptionTriggeredSignal,
+  NOTIFIED_JOB_STATUSES,
   reclassifyJobUpdate,
   type RouterJobInput,
+  routerJobStatusSignal,
   unassignJobUpdate,
   upsertJobUpdate,
 } from '../../domain/routing/messages';
@@ -101,7 +104,7 @@ const placeholderId = (): string => 'validation';
  * to matching through `jobChanged`, in order.
  */
 export async function routerJob(input: RouterJobInput): Promise<void> {
-  const { tenantId, jobId } = input;
+  const { tenantId, jobId, notify } = input;
   let state: JobState | undefined = input.state;
   let publishedVersion = input.state?.version ?? 0;
   let publishedSeq = input.publishedSeq ?? 0;
@@ -184,8 +187,10 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
     setHandler(definition as never, handler as never, { validator } as never);
   };
 
-  registerAction(cancelJobUpdate, (current, options: { note?: string; dispositionCode?: string }) =>
-    cancelJob(current, options, now()),
+  registerAction(
+    cancelJobUpdate,
+    (current, options: { note?: string; dispositionCode?: string; unlessAssigned?: boolean }) =>
+      cancelJob(current, options, now()),
   );
   registerAction(completeJobUpdate, (current, options: { assignmentId: string; note?: string }) =>
     completeJob(current, options, now()),
@@ -276,7 +281,7 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
     if (updates > MAX_UPDATES || workflowInfo().historyLength > MAX_HISTORY || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (changeSeq > publishedSeq) await publish();
-      return continueAsNew<typeof routerJob>({ tenantId, jobId, state, publishedSeq });
+      return continueAsNew<typeof routerJob>({ tenantId, jobId, state, publishedSeq, notify });
     }
   }
   await condition(allHandlersFinished);
@@ -330,9 +335,32 @@ export async function routerJob(input: RouterJobInput): Promise<void> {
     lastWaiting = waitingKey;
     lastSummary = summaryKey;
     publishedSeq = seq;
-    if (current.job.status !== lastStatus) {
+    if (current.job.status !== lastStatus || current.deleted) {
       lastStatus = current.job.status;
       upsertSearchAttributes([{ key: StatusAttribute, value: current.job.status }]);
+      await notifyCreator(current);
+    }
+  }
+
+  /** Tells the workflow that created this job (an outbound attempt) that it was assigned or ended. */
+  async function notifyCreator(current: JobState): Promise<void> {
+    if (!notify) return;
+    const status = current.deleted ? 'deleted' : current.job.status;
+    if (status !== 'deleted' && !NOTIFIED_JOB_STATUSES.includes(status)) return;
+    const latest = Object.values(current.job.assignments).sort((a, b) =>
+      a.assignedAt < b.assignedAt ? 1 : a.assignedAt > b.assignedAt ? -1 : 0,
+    )[0];
+    const assignedAt = latest ? timestampMillis(latest.assignedAt) : undefined;
+    try {
+      await getExternalWorkflowHandle(notify.workflowId).signal(routerJobStatusSignal, {
+        jobId,
+        status,
+        ...(current.job.dispositionCode === undefined ? {} : { dispositionCode: current.job.dispositionCode }),
+        ...(latest?.workerId === undefined ? {} : { workerId: latest.workerId }),
+        ...(assignedAt === undefined ? {} : { assignedAt }),
+      });
+    } catch {
+      // The creator has ended: nobody is waiting for this job any more.
     }
   }
 }

@@ -1,0 +1,3 @@
+export { assignJobsAsync } from './assign-async';
+export { outboundJob } from './job';
+export { outboundSlots } from './slots';
