@@ -7,6 +7,16 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { ApiClient, ApiError, type OperationFilters, type OperationView } from './api-client';
+import {
+  DIALER_DEFAULTS,
+  defaultWorkerId,
+  parseAnswerRate,
+  parseSeconds,
+  parseSeed,
+  randomSeed,
+  simulateDialer,
+  wholeNumberParser,
+} from './dialer';
 import { createProgressReporter, describeProgress, isTerminal, type OutputStream } from './progress';
 
 export interface CliIo {
@@ -39,6 +49,9 @@ interface GlobalOptions {
 
 interface Connection {
   client: ApiClient;
+  /** What the client was built from, for commands that speak other protocols than ApiClient's (the dialer). */
+  url: string;
+  apiKey: string;
   keySource: string;
 }
 
@@ -62,8 +75,14 @@ function connect(options: GlobalOptions, io: CliIo): Connection {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UsageError(`--url "${url}" must be an http:// or https:// URL`);
   }
-  if (options.apiKey) return { client: new ApiClient(url, options.apiKey), keySource: '--api-key' };
-  if (io.env.CCFLOW_API_KEY) return { client: new ApiClient(url, io.env.CCFLOW_API_KEY), keySource: 'CCFLOW_API_KEY' };
+  const connection = (apiKey: string, keySource: string): Connection => ({
+    client: new ApiClient(url, apiKey),
+    url,
+    apiKey,
+    keySource,
+  });
+  if (options.apiKey) return connection(options.apiKey, '--api-key');
+  if (io.env.CCFLOW_API_KEY) return connection(io.env.CCFLOW_API_KEY, 'CCFLOW_API_KEY');
   const devTenantFile = path.resolve(io.cwd, io.env.CCFLOW_DATA_DIR ?? '.data', 'dev-tenant.json');
   if (fs.existsSync(devTenantFile)) {
     let saved: unknown;
@@ -74,10 +93,7 @@ function connect(options: GlobalOptions, io: CliIo): Connection {
     }
     const devTenant = devTenantSchema.safeParse(saved);
     if (!devTenant.success) throw new UsageError(`${devTenantFile} has no "apiKey"`);
-    return {
-      client: new ApiClient(url, devTenant.data.apiKey),
-      keySource: path.relative(io.cwd, devTenantFile) || devTenantFile,
-    };
+    return connection(devTenant.data.apiKey, path.relative(io.cwd, devTenantFile) || devTenantFile);
   }
   throw new UsageError(
     'no API key: pass --api-key <key>, set CCFLOW_API_KEY, or run in the directory where `npm start` keeps .data/dev-tenant.json',
@@ -210,7 +226,9 @@ function positiveInteger(value: string): number {
 function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = new Command('ccflow');
   program
-    .description('Operator CLI of ccflow: bulk imports and exports through the public HTTP API')
+    .description(
+      'Operator CLI of ccflow: bulk imports and exports, and a simulated dialer, through the public HTTP API',
+    )
     .option('--url <url>', `API base URL (default: $CCFLOW_URL or ${DEFAULT_URL})`)
     .option('--api-key <key>', 'tenant API key (default: $CCFLOW_API_KEY, else .data/dev-tenant.json in the cwd)')
     .exitOverride()
@@ -222,11 +240,12 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
   // Every action connects through here so that the key's origin can be named when the API refuses it.
   let keySource: string | undefined;
-  const clientFor = (command: Command): ApiClient => {
+  const connectionFor = (command: Command): Connection => {
     const connection = connect(command.optsWithGlobals<GlobalOptions>(), io);
     keySource = connection.keySource;
-    return connection.client;
+    return connection;
   };
+  const clientFor = (command: Command): ApiClient => connectionFor(command).client;
   const run =
     <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
     async (...args: A): Promise<void> => {
@@ -398,6 +417,80 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
         );
         return EXIT_CODES.ok;
       }),
+    );
+
+  const dialer = program
+    .command('dialer')
+    .description('a simulated dialer for outbound jobs (Alibaba OutboundBot instances)');
+
+  dialer
+    .command('simulate')
+    .description(
+      "register as a Job Router worker on an outbound instance's queue and take its call attempts: answered calls " +
+        'report a scripted conversation and close as SucceededFinish, the others as NoAnswer, Busy, PoweredOff or ' +
+        'NotConnected; runs until Ctrl-C, --max-calls or --duration',
+    )
+    .requiredOption('--instance <id>', "the outbound instance (CreateInstance's Instance.InstanceId)")
+    .option(
+      '--answer-rate <rate>',
+      'probability that the contact answers, 0 to 1',
+      parseAnswerRate,
+      DIALER_DEFAULTS.answerRate,
+    )
+    .option('--seed <n>', 'seed of the random outcomes, to repeat a run (default: random, printed)', parseSeed)
+    .option('--worker-id <id>', 'router worker id (default: dialer-<hostname>-<random>)')
+    .option('--capacity <n>', 'calls at once', wholeNumberParser(1, 1000), DIALER_DEFAULTS.capacity)
+    .option(
+      '--call-ms <ms>',
+      'how long each simulated call takes',
+      wholeNumberParser(0, 600_000),
+      DIALER_DEFAULTS.callMs,
+    )
+    .option('--max-calls <n>', 'stop after taking this many calls', wholeNumberParser(1, 1_000_000))
+    .option('--duration <seconds>', 'stop taking calls after this many seconds', parseSeconds)
+    .action(
+      run(
+        async (
+          options: {
+            instance: string;
+            answerRate: number;
+            seed?: number;
+            workerId?: string;
+            capacity: number;
+            callMs: number;
+            maxCalls?: number;
+            duration?: number;
+          },
+          command: Command,
+        ) => {
+          const connection = connectionFor(command);
+          // Ctrl-C stops taking calls, lets the ones in progress hang up and deregisters; `once`, so that a second
+          // Ctrl-C finds no listener and ends the process at once.
+          const stop = new AbortController();
+          const onInterrupt = () => stop.abort();
+          process.once('SIGINT', onInterrupt);
+          try {
+            const summary = await simulateDialer(
+              connection,
+              {
+                instanceId: options.instance,
+                workerId: options.workerId ?? defaultWorkerId(),
+                capacity: options.capacity,
+                answerRate: options.answerRate,
+                seed: options.seed ?? randomSeed(),
+                callMs: options.callMs,
+                ...(options.maxCalls === undefined ? {} : { maxCalls: options.maxCalls }),
+                ...(options.duration === undefined ? {} : { durationMs: options.duration * 1000 }),
+              },
+              io,
+              stop.signal,
+            );
+            return summary.errors > 0 ? EXIT_CODES.failure : EXIT_CODES.ok;
+          } finally {
+            process.removeListener('SIGINT', onInterrupt);
+          }
+        },
+      ),
     );
 
   return program;

@@ -69,3 +69,33 @@ export async function ensureDevAcsSecret(db: Database, serverKeyBase64: string, 
 }
 
 const devAcsFile = z.object({ keyId: z.string() });
+
+/**
+ * The dev tenant's Alibaba access key pair (for the OutboundBot SDKs), printed at every start like the ACS key and
+ * for the same reason kept the same way: dev-tenant-alibaba.json remembers the key's id and its public AccessKeyId,
+ * the secret is decrypted from the store, and a revoked key (or one the server key no longer decrypts) is replaced.
+ */
+export async function ensureDevAlibabaKey(
+  db: Database,
+  serverKeyBase64: string,
+  dataDir: string,
+): Promise<{ accessKeyId: string; accessKeySecret: string }> {
+  const serverKey = serverKeyFrom(serverKeyBase64);
+  const file = path.join(dataDir, 'dev-tenant-alibaba.json');
+  if (fs.existsSync(file)) {
+    const saved = devAlibabaFile.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (saved.success) {
+      const secret = await accessKeySecret(db, serverKey, DEV_TENANT_ID, saved.data.keyId).catch(() => undefined);
+      if (secret !== undefined) return { accessKeyId: saved.data.accessKeyId, accessKeySecret: secret };
+    }
+  }
+  const created = await createAccessKey(db, serverKey, DEV_TENANT_ID, 'alibaba');
+  // createAccessKey always gives an Alibaba key its AccessKeyId; without one the pair would be unusable.
+  if (!created.accessKeyId) throw new Error('the new Alibaba access key has no AccessKeyId');
+  fs.writeFileSync(file, JSON.stringify({ keyId: created.id, accessKeyId: created.accessKeyId }, null, 2), {
+    mode: 0o600,
+  });
+  return { accessKeyId: created.accessKeyId, accessKeySecret: created.secret };
+}
+
+const devAlibabaFile = z.object({ keyId: z.string(), accessKeyId: z.string() });

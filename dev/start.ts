@@ -13,7 +13,13 @@ import { ensureBinaries } from './install';
 import { dataDir as resolveDataDir, repoRoot } from './paths';
 import { type RunningService, startFerretDb, startTemporal, supervise } from './services';
 import { acsConnectionString } from '../api/routing';
-import { ensureDevAcsSecret, ensureDevAdminKey, ensureDevSecretKey, ensureDevTenant } from './dev-tenant';
+import {
+  ensureDevAcsSecret,
+  ensureDevAdminKey,
+  ensureDevAlibabaKey,
+  ensureDevSecretKey,
+  ensureDevTenant,
+} from './dev-tenant';
 
 const say = (message: string): void => {
   process.stdout.write(`[ccflow] ${message}\n`);
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
     const db = await connectDatabase(childConfig.MONGODB_URI ?? '');
     const devTenant = await ensureDevTenant(db, dataDir);
     const devAcsSecret = await ensureDevAcsSecret(db, env.CCFLOW_SECRET_KEY, dataDir);
+    const devAlibabaKey = await ensureDevAlibabaKey(db, env.CCFLOW_SECRET_KEY, dataDir);
     await db.close();
 
     say('starting worker and API…');
@@ -135,6 +142,12 @@ async function main(): Promise<void> {
     say(`  dev API key:      ${devTenant.apiKey}`);
     // from_connection_string forces https; over plain HTTP give the client the endpoint and the key (docs/routing.md).
     say(`  router (ACS):     ${acsConnectionString(publicBaseUrl(childConfig), devTenant.tenantId, devAcsSecret)}`);
+    // The OutboundBot SDKs take a host:port endpoint and a protocol rather than a URL (docs/outbound.md).
+    const publicUrl = new URL(publicBaseUrl(childConfig));
+    say(
+      `  Alibaba OutboundBot: AccessKeyId=${devAlibabaKey.accessKeyId} AccessKeySecret=${devAlibabaKey.accessKeySecret}` +
+        ` endpoint=${publicUrl.host} (protocol ${publicUrl.protocol.replace(/:$/, '')})`,
+    );
     say(`  admin key:        ${env.CCFLOW_ADMIN_KEY}`);
     say(`  logs:             ${logDir}`);
     say('press Ctrl-C to stop');

@@ -17,28 +17,14 @@ import {
   type SlotRequest,
 } from '../../domain/outbound/messages';
 import { type JobInput, jobInputSchema, type JobView } from '../../domain/outbound/records';
-import type { BaseStrategy, JobGroupRecord } from '../../domain/outbound/resources';
+import { type AttemptContext, attemptContextOf } from '../../domain/outbound/attempts';
 import { cancelJobUpdate, upsertJobUpdate } from '../../domain/routing/messages';
 import { ServiceError } from '../../domain/errors';
 import { CapabilityAttribute, TenantIdAttribute } from '../../domain/search-attributes';
 import type { ActivityDeps } from '../deps';
 
-/** What an attempt needs to know, read afresh before each attempt (a changed group applies from the next one). */
-export type AttemptContext =
-  | { found: false; missing: 'instance' | 'group' }
-  | {
-      found: true;
-      timeZone: string;
-      strategyJson: string;
-      recallStrategyJson: string;
-      baseStrategy?: BaseStrategy;
-      maxAttemptsPerDay?: number;
-      maxConcurrentConversation: number;
-      callingNumbers: string[];
-      recallCallingNumbers: string[];
-      groupPriority: JobGroupRecord['priority'];
-      blocked: boolean;
-    };
+/** An attempt's context, or which of its owners no longer exists. */
+export type LoadedAttemptContext = ({ found: true } & AttemptContext) | { found: false; missing: 'instance' | 'group' };
 
 export interface AttemptDispatch {
   tenantId: string;
@@ -79,7 +65,7 @@ export function createOutboundActivities(deps: ActivityDeps) {
       instanceId: string;
       jobGroupId: string;
       phoneNumber: string;
-    }): Promise<AttemptContext> {
+    }): Promise<LoadedAttemptContext> {
       const { tenantId, instanceId, jobGroupId, phoneNumber } = input;
       const [instance, group, blocked] = await Promise.all([
         db.outbound.instances.get(tenantId, instanceId),
@@ -88,19 +74,7 @@ export function createOutboundActivities(deps: ActivityDeps) {
       ]);
       if (!instance) return { found: false, missing: 'instance' };
       if (!group) return { found: false, missing: 'group' };
-      return {
-        found: true,
-        timeZone: instance.timeZone,
-        strategyJson: group.strategyJson,
-        recallStrategyJson: group.recallStrategyJson,
-        ...(instance.baseStrategy === undefined ? {} : { baseStrategy: instance.baseStrategy }),
-        ...(instance.maxAttemptsPerDay === undefined ? {} : { maxAttemptsPerDay: instance.maxAttemptsPerDay }),
-        maxConcurrentConversation: instance.maxConcurrentConversation,
-        callingNumbers: group.callingNumbers.length > 0 ? group.callingNumbers : instance.callingNumbers,
-        recallCallingNumbers: group.recallCallingNumbers,
-        groupPriority: group.priority,
-        blocked,
-      };
+      return { found: true, ...attemptContextOf(instance, group, blocked) };
     },
 
     /** The job's read model (versioned: a retried older write is dropped). */

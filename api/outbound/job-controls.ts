@@ -25,7 +25,8 @@ import { outboundWorkflows } from './workflow-calls';
 const APPLIES_TO: Record<JobControl, readonly JobStatus[]> = {
   cancel: ['Scheduling', 'Executing', 'Paused', 'Drafted'],
   suspend: ['Scheduling', 'Executing'],
-  resume: ['Paused'],
+  // A job suspended during a call shows Executing until the call ends: it must hear a resume too.
+  resume: ['Paused', 'Executing'],
 };
 
 /** Signals sent at once. */

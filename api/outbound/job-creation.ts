@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/connection';
 import { mapBounded } from '../../db/bounded';
-import { newJobView } from '../../domain/outbound/attempts';
+import { attemptContextOf, newJobView, planNextAttempt } from '../../domain/outbound/attempts';
 import type { JobInput } from '../../domain/outbound/records';
 import { type InstanceRecord, type JobGroupRecord, routerPriorityOf } from '../../domain/outbound/resources';
 import { outboundWorkflows } from './workflow-calls';
@@ -40,26 +40,38 @@ export async function createOutboundJobs(
       ? group.callingNumbers
       : instance.callingNumbers;
   const first = creation.firstPosition ?? 0;
-  const created = creation.jobs.map(({ jobId, input }, index) => ({
-    view: newJobView({
+  const blocked = await deps.db.outbound.blockList.blockedAmong(
+    tenantId,
+    instance.instanceId,
+    creation.jobs.map(({ input }) => input.contacts[0]?.phonenumber ?? ''),
+  );
+  const now = Date.now();
+  const created = creation.jobs.map(({ jobId, input }, index) => {
+    const view = newJobView({
       jobId,
       instanceId: instance.instanceId,
       jobGroupId: group.jobGroupId,
       input,
       priority: routerPriorityOf(group.priority),
       callingNumbers,
-    }),
-    position: first + index,
-  }));
+    });
+    // The first decision, made here: the job is listed with its next attempt time, and its workflow starts from
+    // this context instead of reading it again (what makes 10,000 new jobs cheap).
+    const context = attemptContextOf(instance, group, blocked.has(view.CalledNumber.trim()));
+    const plan = planNextAttempt(context, [], view.CalledNumber, now, creation.strategyJson);
+    const nextAt = plan.ok && plan.decision.kind === 'at' && plan.decision.at > now ? plan.decision.at : 0;
+    return { view: { ...view, NextExecutionTime: nextAt }, context, position: first + index };
+  });
   await deps.db.outboundJobs.insertMany(
     created.map(({ view, position }) => ({ tenantId, view, version: 1, createdAt, position })),
   );
   const workflows = outboundWorkflows(deps.temporal, deps.taskQueuePrefix);
-  await mapBounded(created, STARTS_IN_FLIGHT, ({ view, position }) =>
+  await mapBounded(created, STARTS_IN_FLIGHT, ({ view, context, position }) =>
     workflows.startJob({
       tenantId,
       jobId: view.JobId,
       view,
+      context,
       createdAt,
       position,
       ...(creation.callingNumbers?.length ? { callingNumbers: [...creation.callingNumbers] } : {}),

@@ -70,6 +70,8 @@ export interface OutboundResourceStore {
   };
   blockList: {
     has(tenantId: string, instanceId: string, phoneNumber: string): Promise<boolean>;
+    /** The numbers among `phoneNumbers` that are blocked (one query for a batch of new jobs). */
+    blockedAmong(tenantId: string, instanceId: string, phoneNumbers: readonly string[]): Promise<Set<string>>;
     /** Entries whose number or name contains `search` (case-insensitive), by number; with the total. */
     page(
       tenantId: string,
@@ -150,6 +152,12 @@ export function outboundResourceStore(connection: Connection): OutboundResourceS
     blockList: {
       async has(tenantId, instanceId, phoneNumber) {
         return (await blocks.exists({ _id: docId(tenantId, instanceId, phoneNumber.trim()) })) !== null;
+      },
+      async blockedAmong(tenantId, instanceId, phoneNumbers) {
+        if (phoneNumbers.length === 0) return new Set();
+        const ids = [...new Set(phoneNumbers.map((number) => docId(tenantId, instanceId, number.trim())))];
+        const docs = await blocks.find({ _id: { $in: ids } }, { phoneNumber: 1 }).lean();
+        return new Set(docs.map((doc) => doc.phoneNumber));
       },
       async page(tenantId, instanceId, { search, skip, limit }) {
         const filter: Record<string, unknown> = { tenantId, instanceId };

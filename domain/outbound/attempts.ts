@@ -10,11 +10,18 @@ import {
   type JobView,
   isConnectedTaskStatus,
   isTaskStatus,
-  NOT_DIALLED_TASK_STATUSES,
   type Task,
   type TaskStatus,
 } from './records';
-import type { Attempt } from './strategy';
+import type { BaseStrategy, InstanceRecord, JobGroupRecord } from './resources';
+import {
+  type Attempt,
+  instanceLimitsSchema,
+  type NextAttempt,
+  nextAttemptAt,
+  outboundStrategySchema,
+  recallStrategySchema,
+} from './strategy';
 
 export interface NewJob {
   jobId: string;
@@ -59,12 +66,24 @@ export function newJobView({ jobId, instanceId, jobGroupId, input, priority, cal
   };
 }
 
-/** The attempts that rang a number (not-dialled tasks and the one in progress do not count). */
+/**
+ * Task statuses ccflow itself sets on attempts that never reached a dialer: withdrawn (`Cancelled`, `Terminated`)
+ * or refused before dispatch (`ContactBlockList`, `CallingNumberNotExist`). Every status a dialer reports counts,
+ * not-dialled ones included: a dialer answering `EmptyNumber` must trigger the recall rules, and one answering
+ * `PerDayCallCountLimit` must not be redialled at once.
+ */
+export const UNCOUNTED_TASK_STATUSES: readonly string[] = [
+  'Executing',
+  'Cancelled',
+  'Terminated',
+  'ContactBlockList',
+  'CallingNumberNotExist',
+];
+
+/** The attempts the strategy counts (caps, interval, recall rules), in order. */
 export function attemptHistory(tasks: readonly Task[]): Attempt[] {
   return tasks
-    .filter(
-      (task) => task.Status !== 'Executing' && !(NOT_DIALLED_TASK_STATUSES as readonly string[]).includes(task.Status),
-    )
+    .filter((task) => !UNCOUNTED_TASK_STATUSES.includes(task.Status))
     .map((task) => ({ at: task.ActualTime || task.PlanedTime, phoneNumber: task.CalledNumber, outcome: task.Status }));
 }
 
@@ -151,4 +170,79 @@ export function mergeSummary(summary: JobView['Summary'], reported: TaskOutcome[
     });
   }
   return [...byName.values()];
+}
+
+/** What an attempt needs to know, read afresh before each attempt (a changed group applies from the next one). */
+export interface AttemptContext {
+  timeZone: string;
+  strategyJson: string;
+  recallStrategyJson: string;
+  baseStrategy?: BaseStrategy;
+  maxAttemptsPerDay?: number;
+  maxConcurrentConversation: number;
+  callingNumbers: string[];
+  recallCallingNumbers: string[];
+  groupPriority: JobGroupRecord['priority'];
+  /** `Draft` or `Paused` (ModifyJobGroup) holds the group's jobs back. */
+  groupStatus: JobGroupRecord['status'];
+  blocked: boolean;
+}
+
+export function attemptContextOf(instance: InstanceRecord, group: JobGroupRecord, blocked: boolean): AttemptContext {
+  return {
+    timeZone: instance.timeZone,
+    strategyJson: group.strategyJson,
+    recallStrategyJson: group.recallStrategyJson,
+    ...(instance.baseStrategy === undefined ? {} : { baseStrategy: instance.baseStrategy }),
+    ...(instance.maxAttemptsPerDay === undefined ? {} : { maxAttemptsPerDay: instance.maxAttemptsPerDay }),
+    maxConcurrentConversation: instance.maxConcurrentConversation,
+    callingNumbers: group.callingNumbers.length > 0 ? group.callingNumbers : instance.callingNumbers,
+    recallCallingNumbers: group.recallCallingNumbers,
+    groupPriority: group.priority,
+    groupStatus: group.status,
+    blocked,
+  };
+}
+
+export type AttemptPlan = { ok: true; decision: NextAttempt; routingStrategy?: string } | { ok: false; detail: string };
+
+/** The strategy's decision for a job at `now` (strategy.ts nextAttemptAt), from its context and its tasks. */
+export function planNextAttempt(
+  context: AttemptContext,
+  tasks: readonly Task[],
+  phoneNumber: string,
+  now: number,
+  strategyOverride?: string,
+): AttemptPlan {
+  const json = (text: string): unknown => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  const strategy = outboundStrategySchema.safeParse(json(strategyOverride ?? context.strategyJson));
+  const recall = recallStrategySchema.safeParse(json(context.recallStrategyJson));
+  const instance = instanceLimitsSchema.safeParse({
+    ...(context.baseStrategy ?? {}),
+    ...(context.maxAttemptsPerDay === undefined ? {} : { maxAttemptsPerDay: context.maxAttemptsPerDay }),
+  });
+  if (!strategy.success || !recall.success || !instance.success) {
+    return { ok: false, detail: 'the stored strategy no longer validates' };
+  }
+  const decision = nextAttemptAt({
+    now,
+    timeZone: context.timeZone,
+    strategy: strategy.data,
+    recall: recall.data,
+    instance: instance.data,
+    history: attemptHistory(tasks),
+    phoneNumber,
+    blocked: context.blocked,
+  });
+  return {
+    ok: true,
+    decision,
+    ...(strategy.data.routingStrategy ? { routingStrategy: strategy.data.routingStrategy } : {}),
+  };
 }

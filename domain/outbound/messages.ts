@@ -9,6 +9,7 @@
  */
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { AttemptContext } from './attempts';
 import type { JobView, Task } from './records';
 
 export const JOB_CONTROLS = ['cancel', 'suspend', 'resume'] as const;
@@ -61,6 +62,8 @@ export interface OutboundJobInput {
   callingNumbers?: string[];
   /** AssignJobs' StrategyJson, which overrides the group's strategy for this job. */
   strategyJson?: string;
+  /** The context read by the job's creator: the first decision needs no read of its own. */
+  context?: AttemptContext;
   /** How long a finished job still accepts task outcomes, ms. */
   outcomeGraceMs?: number;
   /** Carried across continue-as-new. */

@@ -63,21 +63,6 @@ export const isTaskStatus = (value: string): value is TaskStatus =>
   (TASK_STATUSES as readonly string[]).includes(value);
 /** The contact was reached: the legacy `Succeeded` and every `Succeeded*` sub-reason. */
 export const isConnectedTaskStatus = (status: string): boolean => status.startsWith('Succeeded');
-/** Statuses of attempts that never rang the number: they do not count against the daily cap. */
-export const NOT_DIALLED_TASK_STATUSES: readonly TaskStatus[] = [
-  'Cancelled',
-  'EmptyNumber',
-  'PerDayCallCountLimit',
-  'ContactBlockList',
-  'CallerNotRegistered',
-  'Terminated',
-  'VerificationCancelled',
-  'OutOfServiceNoCall',
-  'InArrearsNoCall',
-  'CallingNumberNotExist',
-  'HighRiskSipCode',
-];
-
 /** Job `FailureReason` (§1.7). */
 export const FAILURE_REASONS = [
   'Unknown',

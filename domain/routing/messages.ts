@@ -37,8 +37,18 @@ export interface RouterJobInput {
   notify?: { workflowId: string };
 }
 
-/** The router job statuses a `notify` workflow hears about: assignment and every way a job ends. */
-export const NOTIFIED_JOB_STATUSES = ['assigned', 'closed', 'cancelled', 'classificationFailed', 'scheduleFailed'];
+/**
+ * The router job statuses a `notify` workflow hears about: queued (again, after an unassign), assigned, and every
+ * way a job ends.
+ */
+export const NOTIFIED_JOB_STATUSES = [
+  'queued',
+  'assigned',
+  'closed',
+  'cancelled',
+  'classificationFailed',
+  'scheduleFailed',
+];
 
 export interface RouterJobStatusChange {
   jobId: string;

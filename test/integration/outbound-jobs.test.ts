@@ -240,7 +240,7 @@ describe('outbound jobs: attempts routed to dialers', () => {
   it('withdraws an attempt nobody took before its window closed and schedules the next window', async () => {
     const now = new Date();
     const hhmmss = (date: Date) => date.toISOString().slice(11, 19);
-    const windowEnd = new Date(now.getTime() + 4000);
+    const windowEnd = new Date(now.getTime() + 10_000);
     if (windowEnd.getUTCDate() !== now.getUTCDate()) return; // a window cannot cross midnight; too close to it
     const { rpc, instanceId, jobGroupId } = await instanceWithGroup({
       strategy: { repeatBy: 'day', workingTime: [{ beginTime: hhmmss(now), endTime: hhmmss(windowEnd) }] },
@@ -289,6 +289,58 @@ describe('outbound jobs: attempts routed to dialers', () => {
     const scheduled = await waitForJob(rpc, instanceId, ids[0] ?? '', (job) => job.NextExecutionTime > 0);
     expect(scheduled).toMatchObject({ Status: 'Scheduling', Tasks: [] });
     expect(scheduled.NextExecutionTime).toBeGreaterThan(Date.now() + 3600_000);
+  });
+
+  it('assigns jobs in the background (AssignJobsAsync, json-style form body) and reports them when all exist', async () => {
+    const { rpc, instanceId, jobGroupId } = await instanceWithGroup({
+      strategy: { startTime: Date.now() + 86_400_000 },
+    });
+    const post = (form: Record<string, string>) =>
+      stack.http
+        .post('/')
+        .query({ Action: 'AssignJobsAsync', Version: '2019-12-26' })
+        .set(tenant.auth)
+        .type('form')
+        .send(form);
+    const jobs = Array.from({ length: 300 }, (_, index) =>
+      jobJson(`1370000${String(index).padStart(4, '0')}`, `A-${index}`),
+    );
+    const started = await post({ InstanceId: instanceId, JobGroupId: jobGroupId, JobsJson: JSON.stringify(jobs) });
+    expect(started.status).toBe(200);
+    const asyncTaskId = z.object({ AsyncTaskId: z.string() }).parse(started.body).AsyncTaskId;
+    const result = await eventually(
+      async () => {
+        const body = await rpc.ok('GetAssignJobsAsyncResult', { AsyncTaskId: asyncTaskId });
+        return body.Valid === true ? body : undefined;
+      },
+      60_000,
+      'the async assignment',
+    );
+    const jobsId = z.array(z.string()).parse(result.JobsId);
+    expect(result).toMatchObject({ JobGroupId: jobGroupId, Timeout: false });
+    expect(new Set(jobsId).size).toBe(300);
+    const page = await rpc.ok('ListJobsByGroup', {
+      InstanceId: instanceId,
+      JobGroupId: jobGroupId,
+      PageNumber: 2,
+      PageSize: 100,
+      JobStatus: 'Scheduling',
+    });
+    expect(page.Jobs).toMatchObject({ TotalCount: 300, PageNumber: 2 });
+    // Creation order is the order of the call.
+    expect((page.Jobs as { List: { ReferenceId: string }[] }).List[0]?.ReferenceId).toBe('A-100');
+
+    // One bad job: 400 naming it, nothing started.
+    const bad = await post({
+      InstanceId: instanceId,
+      JobGroupId: jobGroupId,
+      JobsJson: JSON.stringify([jobJson('13700009999', 'ok'), '{"contacts":[{"referenceId":"no number"}]}']),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ Code: 'InvalidParameter' });
+    expect(String((bad.body as { Message: string }).Message)).toContain('JobsJson[1]');
+    const unknown = await rpc.call('GetAssignJobsAsyncResult', { AsyncTaskId: 'nope' });
+    expect(unknown.status).toBe(400);
   });
 
   it('refuses a bad job without creating any of the call', async () => {

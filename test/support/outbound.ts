@@ -83,14 +83,36 @@ export function testDialer(stack: TestStack, tenant: TestTenant, instanceId: str
     async offers() {
       return (await router.worker(workerId)).offers;
     },
-    /** Waits for an offer and accepts it: the attempt's task id (the router job id) and the assignment. */
+    /**
+     * Waits for an offer and accepts it: the attempt's task id (the router job id) and the assignment. An offer that
+     * is gone by the time it is accepted (revoked, expired; the worker document lags the jobs) is skipped, as a
+     * real dialer would.
+     */
     async take(timeoutMs = 20_000): Promise<{ taskId: string; assignmentId: string }> {
-      const worker = await router.waitForWorker(workerId, (w) => w.offers.length > 0, timeoutMs);
-      const offer = worker.offers[0];
-      if (!offer) throw new Error('no offer');
-      const accepted = await router.post(`/workers/${workerId}/offers/${offer.offerId}:accept`);
-      if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
-      return { taskId: offer.jobId, assignmentId: String((accepted.body as { assignmentId: string }).assignmentId) };
+      const deadline = Date.now() + timeoutMs;
+      const refused: string[] = [];
+      for (;;) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`no offer could be accepted; refused: ${refused.join(' | ')}`);
+        const worker = await router.waitForWorker(
+          workerId,
+          (w) => w.offers.some((o) => !refused.some((r) => r.startsWith(o.offerId))),
+          remaining,
+        );
+        const offer = worker.offers.find((o) => !refused.some((r) => r.startsWith(o.offerId)));
+        if (!offer) continue;
+        const accepted = await router.post(`/workers/${workerId}/offers/${offer.offerId}:accept`);
+        if (accepted.status === 200) {
+          return {
+            taskId: offer.jobId,
+            assignmentId: String((accepted.body as { assignmentId: string }).assignmentId),
+          };
+        }
+        if (accepted.status !== 404 && accepted.status !== 409) {
+          throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+        }
+        refused.push(`${offer.offerId} ${accepted.status}`);
+      }
     },
     /** Completes and closes the attempt's router job with a task status as disposition code. */
     async hangUp(taskId: string, assignmentId: string, dispositionCode: string) {

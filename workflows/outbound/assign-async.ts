@@ -18,13 +18,15 @@ const BATCHES_IN_FLIGHT = 2;
 export async function assignJobsAsync(input: AssignJobsAsyncInput): Promise<void> {
   const jobIds = Array.from({ length: input.total }, () => uuid4());
   const starts: number[] = [];
+  const created: string[] = [];
   for (let from = 0; from < input.total; from += ASSIGN_BATCH_SIZE) starts.push(from);
   try {
     for (let next = 0; next < starts.length; next += BATCHES_IN_FLIGHT) {
       await Promise.all(
         starts.slice(next, next + BATCHES_IN_FLIGHT).map((from) => {
           const to = Math.min(from + ASSIGN_BATCH_SIZE, input.total);
-          return createAssignedJobs({ ...input, from, to, jobIds: jobIds.slice(from, to) });
+          const batch = jobIds.slice(from, to);
+          return createAssignedJobs({ ...input, from, to, jobIds: batch }).then(() => created.push(...batch));
         }),
       );
     }
@@ -34,7 +36,8 @@ export async function assignJobsAsync(input: AssignJobsAsyncInput): Promise<void
       tenantId: input.tenantId,
       asyncTaskId: input.asyncTaskId,
       jobGroupId: input.jobGroupId,
-      jobsId: [],
+      // The jobs that exist: a failed call still reports what it created.
+      jobsId: jobIds.filter((jobId) => created.includes(jobId)),
       valid: false,
       error: reason,
     });

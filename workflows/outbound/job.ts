@@ -9,13 +9,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptContext, OutboundActivities } from '../../activities/outbound';
+import type { OutboundActivities } from '../../activities/outbound';
 import { outboundTaskId } from '../../domain/ids';
 import {
+  type AttemptContext,
   attemptHistory,
   chooseCallingNumber,
   isConnectedTaskStatus,
   mergeSummary,
+  planNextAttempt,
   taskStatusOfRouterEnd,
   type Withdrawal,
   withOutcome,
@@ -28,13 +30,6 @@ import {
 } from '../../domain/outbound/messages';
 import { isTerminalJobStatus, type JobStatus, type JobView, type Task } from '../../domain/outbound/records';
 import { routerPriorityOf } from '../../domain/outbound/resources';
-import {
-  instanceLimitsSchema,
-  type NextAttempt,
-  nextAttemptAt,
-  outboundStrategySchema,
-  recallStrategySchema,
-} from '../../domain/outbound/strategy';
 import { type RouterJobStatusChange, routerJobStatusSignal } from '../../domain/routing/messages';
 import { StatusAttribute } from '../../domain/search-attributes';
 
@@ -42,44 +37,15 @@ const { loadAttemptContext, publishOutboundJob } = proxyLocalActivities<Outbound
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
+// Each is one or two quick calls: a short timeout lets a crashed worker's attempt be retried soon.
 const { requestSlot, releaseSlot, dispatchAttempt, withdrawAttempt } = proxyActivities<OutboundActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
 /** How long a finished job still takes task outcomes (a dialer may report after closing the router job). */
 const DEFAULT_OUTCOME_GRACE_MS = 10 * 60_000;
 const MAX_HISTORY = 5_000;
-
-type Plan = { ok: true; decision: NextAttempt; routingStrategy?: string } | { ok: false; detail: string };
-
-/** The strategy decision of this moment (domain/outbound/strategy.ts), from the context read for it. */
-function plan(context: Extract<AttemptContext, { found: true }>, view: JobView, strategyOverride?: string): Plan {
-  const strategy = outboundStrategySchema.safeParse(JSON.parse(strategyOverride ?? context.strategyJson));
-  const recall = recallStrategySchema.safeParse(JSON.parse(context.recallStrategyJson));
-  const instance = instanceLimitsSchema.safeParse({
-    ...(context.baseStrategy ?? {}),
-    ...(context.maxAttemptsPerDay === undefined ? {} : { maxAttemptsPerDay: context.maxAttemptsPerDay }),
-  });
-  if (!strategy.success || !recall.success || !instance.success) {
-    return { ok: false, detail: 'the stored strategy no longer validates' };
-  }
-  const decision = nextAttemptAt({
-    now: Date.now(),
-    timeZone: context.timeZone,
-    strategy: strategy.data,
-    recall: recall.data,
-    instance: instance.data,
-    history: attemptHistory(view.Tasks),
-    phoneNumber: view.CalledNumber,
-    blocked: context.blocked,
-  });
-  return {
-    ok: true,
-    decision,
-    ...(strategy.data.routingStrategy ? { routingStrategy: strategy.data.routingStrategy } : {}),
-  };
-}
 
 /**
  * One outbound job (workflow id `outbound-job/{tenant}/{jobId}`, docs/outbound.md): it sleeps on a durable timer
@@ -101,6 +67,7 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
   let granted: string | undefined;
   const routerNews = new Map<string, RouterJobStatusChange>();
   let lastStatus = '';
+  let fresh = input.carried ? undefined : input.context;
 
   const change = (next: JobView): void => {
     view = next;
@@ -133,8 +100,10 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
   setHandler(slotGrantedSignal, ({ taskId }) => {
     granted = taskId;
   });
+  let newsSeq = 0;
   setHandler(routerJobStatusSignal, (news) => {
     routerNews.set(news.jobId, news);
+    newsSeq += 1;
   });
   setHandler(
     taskOutcomeUpdate,
@@ -156,19 +125,16 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
   );
 
   /** One attempt, from taking a slot to its router job's end. */
-  const attempt = async (
-    context: Extract<AttemptContext, { found: true }>,
-    at: number,
-    closes: number,
-    routingStrategy?: string,
-  ) => {
+  const attempt = async (context: AttemptContext, at: number, closes: number, routingStrategy?: string) => {
+    // Task ids never repeat (an attempt given up while waiting for its slot leaves a gap).
     attempts += 1;
     const taskId = outboundTaskId(jobId, attempts);
+    const dialled = attemptHistory(view.Tasks).length;
     const numbers =
-      attempts > 1 && context.recallCallingNumbers.length > 0
+      dialled > 0 && context.recallCallingNumbers.length > 0
         ? context.recallCallingNumbers
         : (input.callingNumbers ?? context.callingNumbers);
-    const callingNumber = chooseCallingNumber(numbers, view.CalledNumber, routingStrategy, attempts);
+    const callingNumber = chooseCallingNumber(numbers, view.CalledNumber, routingStrategy, view.Tasks.length + 1);
     const contact = view.Contacts[0];
     if (!contact) return finish('Failed', 'Unknown');
     const task: Task = {
@@ -207,35 +173,46 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
     change({ ...view, Status: 'Executing', NextExecutionTime: 0, Tasks: [...view.Tasks, task] });
     await publish();
     const labels: Record<string, string> = Object.fromEntries(view.Extras.map((extra) => [extra.Key, extra.Value]));
-    await dispatchAttempt({
-      tenantId,
-      instanceId,
-      jobWorkflowId: workflowId,
-      taskId,
-      priority: routerPriorityOf(context.groupPriority),
-      labels: {
-        ...labels,
-        outboundInstanceId: instanceId,
-        outboundJobGroupId: jobGroupId,
-        outboundJobId: jobId,
-        outboundTaskId: taskId,
-        calledNumber: view.CalledNumber,
-        callingNumber,
-      },
-    });
+    try {
+      await dispatchAttempt({
+        tenantId,
+        instanceId,
+        jobWorkflowId: workflowId,
+        taskId,
+        priority: routerPriorityOf(context.groupPriority),
+        labels: {
+          ...labels,
+          outboundInstanceId: instanceId,
+          outboundJobGroupId: jobGroupId,
+          outboundJobId: jobId,
+          outboundTaskId: taskId,
+          calledNumber: view.CalledNumber,
+          callingNumber,
+        },
+      });
+    } catch (error) {
+      // Refused for good (e.g. the instance's queue cannot be made): the attempt and the job fail, visibly.
+      await releaseSlot({ tenantId, instanceId, taskId });
+      const reason = error instanceof Error ? error.message : 'the attempt could not be dispatched';
+      updateTask(taskId, (t) => ({ ...t, Status: 'Failed', Brief: reason, EndTime: Date.now() }));
+      return finish('Failed', 'CallFailed');
+    }
 
     // Wait for the router job to end. Nobody took it before its window closed, or the job was cancelled or
     // suspended meanwhile: withdraw it (unless a worker takes it first, then the call goes on).
     let withdrawal: Withdrawal | undefined;
-    let triedWithdrawal = false;
+    /** The news count when ccflow last tried to withdraw the attempt: one try per state of the router job. */
+    let triedAt = -1;
     for (;;) {
       const news = routerNews.get(taskId);
-      if (news && news.status !== 'assigned') break;
-      if (news?.status === 'assigned' && view.Tasks.some((t) => t.TaskId === taskId && t.ActualTime === 0)) {
+      if (news && news.status !== 'assigned' && news.status !== 'queued') break;
+      const taken = news?.status === 'assigned';
+      if (news && taken && view.Tasks.some((t) => t.TaskId === taskId && t.ActualTime === 0)) {
         updateTask(taskId, (t) => ({ ...t, ActualTime: news.assignedAt ?? Date.now() }));
         await publish();
       }
-      if (!news && !triedWithdrawal) {
+      const seq = newsSeq;
+      if (!taken && triedAt !== seq) {
         const reason: Withdrawal | undefined = cancelled
           ? 'cancelled'
           : paused
@@ -244,7 +221,7 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
               ? 'windowClosed'
               : undefined;
         if (reason) {
-          triedWithdrawal = true;
+          triedAt = seq;
           const withdrawn = await withdrawAttempt({
             tenantId,
             taskId,
@@ -254,10 +231,10 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
           if (withdrawn) withdrawal = reason;
           continue;
         }
-        await condition(() => routerNews.has(taskId) || cancelled || paused, Math.max(1, closes - Date.now()));
+        await condition(() => newsSeq !== seq || cancelled || paused, Math.max(1, closes - Date.now()));
         continue;
       }
-      await condition(() => routerNews.get(taskId) !== news);
+      await condition(() => newsSeq !== seq);
     }
     await releaseSlot({ tenantId, instanceId, taskId });
 
@@ -291,13 +268,23 @@ export async function outboundJob(input: OutboundJobInput): Promise<void> {
       await condition(allHandlersFinished);
       return continueAsNew<typeof outboundJob>({ ...input, view, carried: { version, attempts, paused, cancelled } });
     }
-    const context = await loadAttemptContext({ tenantId, instanceId, jobGroupId, phoneNumber: view.CalledNumber });
-    if (!context.found) {
+    // The creator's context serves the first decision (no read per new job); every later one reads afresh.
+    const loaded = fresh
+      ? { found: true as const, ...fresh }
+      : await loadAttemptContext({ tenantId, instanceId, jobGroupId, phoneNumber: view.CalledNumber });
+    fresh = undefined;
+    if (!loaded.found) {
       // Its group (or instance) was deleted: nothing is left to call for.
       finish('Cancelled');
       break;
     }
-    const planned = plan(context, view, input.strategyJson);
+    const context: AttemptContext = loaded;
+    if (context.groupStatus !== 'Scheduling') {
+      // A Draft or Paused group holds its jobs back until ModifyJobGroup (or ResumeJobs) lets them go.
+      paused = true;
+      continue;
+    }
+    const planned = planNextAttempt(context, view.Tasks, view.CalledNumber, Date.now(), input.strategyJson);
     if (!planned.ok) {
       finish('Failed', 'InvalidStrategy');
       break;
