@@ -5,6 +5,7 @@
  * their zod schema when read. The API is their only writer.
  */
 import { type Connection, Schema } from 'mongoose';
+import type { z } from 'zod';
 import {
   type BlockListEntry,
   blockListEntrySchema,
@@ -91,64 +92,44 @@ export function outboundResourceStore(connection: Connection): OutboundResourceS
   const instances = outboundInstanceModel(connection);
   const groups = outboundJobGroupModel(connection);
   const blocks = outboundBlockListModel(connection);
-  const parseInstance = (body: string): InstanceRecord => instanceRecordSchema.parse(JSON.parse(body));
-  const parseGroup = (body: string): JobGroupRecord => jobGroupRecordSchema.parse(JSON.parse(body));
+
+  /** get / list / put / remove of one kind of JSON-text record, keyed `{tenantId}/{id}`. */
+  const records = <R>(
+    model: typeof instances,
+    schema: z.ZodType<R>,
+    keys: (record: R) => { id: string; instanceId: string; createdAt: number },
+  ) => ({
+    async get(tenantId: string, id: string): Promise<R | undefined> {
+      const doc = await model.findById(docId(tenantId, id), { body: 1 }).lean();
+      return doc ? schema.parse(JSON.parse(doc.body)) : undefined;
+    },
+    async list(tenantId: string, instanceId?: string): Promise<R[]> {
+      const filter = instanceId === undefined ? { tenantId } : { tenantId, instanceId };
+      const docs = await model.find(filter, { body: 1 }).sort({ createdAt: 1, _id: 1 }).lean();
+      return docs.map((doc) => schema.parse(JSON.parse(doc.body)));
+    },
+    async put(tenantId: string, record: R): Promise<void> {
+      const { id, instanceId, createdAt } = keys(record);
+      const _id = docId(tenantId, id);
+      const body = JSON.stringify(schema.parse(record));
+      await model.replaceOne({ _id }, { _id, tenantId, instanceId, createdAt, body }, { upsert: true });
+    },
+    async remove(tenantId: string, id: string): Promise<boolean> {
+      return (await model.deleteOne({ _id: docId(tenantId, id) })).deletedCount > 0;
+    },
+  });
 
   return {
-    instances: {
-      async get(tenantId, instanceId) {
-        const doc = await instances.findById(docId(tenantId, instanceId), { body: 1 }).lean();
-        return doc ? parseInstance(doc.body) : undefined;
-      },
-      async list(tenantId) {
-        const docs = await instances.find({ tenantId }, { body: 1 }).sort({ createdAt: 1, _id: 1 }).lean();
-        return docs.map((doc) => parseInstance(doc.body));
-      },
-      async put(tenantId, record) {
-        await instances.replaceOne(
-          { _id: docId(tenantId, record.instanceId) },
-          {
-            _id: docId(tenantId, record.instanceId),
-            tenantId,
-            instanceId: record.instanceId,
-            createdAt: record.createdAt,
-            body: JSON.stringify(instanceRecordSchema.parse(record)),
-          },
-          { upsert: true },
-        );
-      },
-      async remove(tenantId, instanceId) {
-        const result = await instances.deleteOne({ _id: docId(tenantId, instanceId) });
-        return result.deletedCount > 0;
-      },
-    },
-    groups: {
-      async get(tenantId, jobGroupId) {
-        const doc = await groups.findById(docId(tenantId, jobGroupId), { body: 1 }).lean();
-        return doc ? parseGroup(doc.body) : undefined;
-      },
-      async list(tenantId, instanceId) {
-        const docs = await groups.find({ tenantId, instanceId }, { body: 1 }).sort({ createdAt: 1, _id: 1 }).lean();
-        return docs.map((doc) => parseGroup(doc.body));
-      },
-      async put(tenantId, record) {
-        await groups.replaceOne(
-          { _id: docId(tenantId, record.jobGroupId) },
-          {
-            _id: docId(tenantId, record.jobGroupId),
-            tenantId,
-            instanceId: record.instanceId,
-            createdAt: record.creationTime,
-            body: JSON.stringify(jobGroupRecordSchema.parse(record)),
-          },
-          { upsert: true },
-        );
-      },
-      async remove(tenantId, jobGroupId) {
-        const result = await groups.deleteOne({ _id: docId(tenantId, jobGroupId) });
-        return result.deletedCount > 0;
-      },
-    },
+    instances: records(instances, instanceRecordSchema, (record) => ({
+      id: record.instanceId,
+      instanceId: record.instanceId,
+      createdAt: record.createdAt,
+    })),
+    groups: records(groups, jobGroupRecordSchema, (record) => ({
+      id: record.jobGroupId,
+      instanceId: record.instanceId,
+      createdAt: record.creationTime,
+    })),
     blockList: {
       async has(tenantId, instanceId, phoneNumber) {
         return (await blocks.exists({ _id: docId(tenantId, instanceId, phoneNumber.trim()) })) !== null;

@@ -173,6 +173,44 @@ describe('outbound jobs: attempts routed to dialers', () => {
     expect(failed.Tasks.map((task) => task.Status)).toEqual(['ContactBlockList']);
   });
 
+  it('holds the jobs of a paused group until the group is released', async () => {
+    const { rpc, instanceId, jobGroupId } = await instanceWithGroup();
+    await rpc.ok('ModifyJobGroup', {
+      InstanceId: instanceId,
+      JobGroupId: jobGroupId,
+      Name: 'held',
+      JobGroupStatus: 'Paused',
+    });
+    const [jobId] = await assign(rpc, instanceId, jobGroupId, [jobJson('13800000061', 'P-1')]);
+    if (!jobId) throw new Error('no job');
+    const held = await waitForJob(rpc, instanceId, jobId, (job) => job.Status === 'Paused');
+    expect(held.Tasks).toEqual([]);
+    await rpc.ok('ModifyJobGroup', {
+      InstanceId: instanceId,
+      JobGroupId: jobGroupId,
+      Name: 'released',
+      JobGroupStatus: 'Scheduling',
+    });
+    const released = await waitForJob(rpc, instanceId, jobId, (job) => job.Status === 'Executing');
+    expect(released.Tasks).toHaveLength(1);
+  });
+
+  it("counts a dialer's not-dialled outcome: the recall rule ends the job instead of redialling", async () => {
+    const { rpc, instanceId, jobGroupId } = await instanceWithGroup({
+      strategy: { repeatBy: 'day', maxAttemptsPerDay: 5 },
+      recall: { emptyNumberIgnore: true },
+    });
+    const [jobId] = await assign(rpc, instanceId, jobGroupId, [jobJson('13800000071', 'E-1')]);
+    if (!jobId) throw new Error('no job');
+    const dialer = testDialer(stack, tenant, instanceId, `dialer-${++seq}`);
+    await dialer.register();
+    const { taskId, assignmentId } = await dialer.take();
+    await dialer.hangUp(taskId, assignmentId, 'EmptyNumber');
+    const failed = await waitForJob(rpc, instanceId, jobId, (job) => job.Status === 'Failed');
+    expect(failed.FailureReason).toBe('EmptyNumber');
+    expect(failed.Tasks.map((task) => task.Status)).toEqual(['EmptyNumber']);
+  });
+
   it('suspends, resumes and cancels jobs; an attempt nobody took is withdrawn', async () => {
     const { rpc, instanceId, jobGroupId } = await instanceWithGroup();
     const ids = await assign(rpc, instanceId, jobGroupId, [
