@@ -172,7 +172,7 @@ export function createOutboundActivities(deps: ActivityDeps) {
           jobs,
           ...(input.callingNumbers === undefined ? {} : { callingNumbers: input.callingNumbers }),
           ...(input.strategyJson === undefined ? {} : { strategyJson: input.strategyJson }),
-          createdAt: Date.now(),
+          createdAt: input.createdAt,
           firstPosition: input.from,
         },
       );

@@ -122,6 +122,7 @@ export function assignActions(deps: ApiDeps): RpcAction[] {
           asyncTaskId,
           jobsBlobKey,
           total: jobs.length,
+          createdAt: Date.now(),
           ...(callingNumbers.length > 0 ? { callingNumbers } : {}),
           ...(strategyJson === undefined ? {} : { strategyJson }),
         });

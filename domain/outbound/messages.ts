@@ -102,6 +102,8 @@ export interface AssignJobsAsyncInput {
   /** Blob key of the validated jobs (JSON), written by the API before the workflow starts. */
   jobsBlobKey: string;
   total: number;
+  /** When the call was made: every batch's jobs are created "at" this time, ordered by their position. */
+  createdAt: number;
   callingNumbers?: string[];
   strategyJson?: string;
 }

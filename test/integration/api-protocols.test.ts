@@ -35,7 +35,7 @@ describe('one server, three wire protocols', () => {
   describe('Alibaba RPC group (/ with Action)', () => {
     it('answers an unknown action with InvalidAction.NotFound in JSON, with the request id', async () => {
       const res = await stack.http
-        .post('/?Action=ListJobs&Version=2019-12-26')
+        .post('/?Action=QueryJobsWithResult&Version=2019-12-26')
         .set(tenant.auth)
         .set('x-request-id', 'req-rpc-1');
       expect(res.status).toBe(404);
@@ -43,14 +43,14 @@ describe('one server, three wire protocols', () => {
         RequestId: 'req-rpc-1',
         HostId: expect.any(String),
         Code: 'InvalidAction.NotFound',
-        Message: expect.stringContaining('ListJobs'),
+        Message: expect.stringContaining('QueryJobsWithResult'),
       });
     });
 
     it('takes the action from x-acs-action and writes XML errors with the content type the SDK parses', async () => {
       const res = await stack.http
         .post('/?Format=XML')
-        .set('x-acs-action', 'DescribeJob')
+        .set('x-acs-action', 'SearchTask')
         .set('x-acs-version', '2019-12-26')
         .set(tenant.auth);
       expect(res.status).toBe(404);
@@ -64,7 +64,7 @@ describe('one server, three wire protocols', () => {
       expect(wrongVersion.status).toBe(400);
       expect(wrongVersion.body.Code).toBe('InvalidVersion');
 
-      const anonymous = await stack.http.post('/?Action=ListJobs&Version=2019-12-26');
+      const anonymous = await stack.http.post('/?Action=QueryJobsWithResult&Version=2019-12-26');
       expect(anonymous.status).toBe(401);
       expect(anonymous.body).toMatchObject({ Code: 'Unauthorized', Message: expect.stringContaining('Bearer') });
     });
