@@ -6,11 +6,13 @@
  *
  *   npm run bench                      import 5000 rows ≈ 5 MB, export 50,000 objects, the store under load
  *                                      (50,000 sites: pages, import into a full type, concurrent imports), job
- *                                      routing (offer latency, sustained lifecycles, lists of 50,000 jobs), audio
- *                                      import of 50 MB
+ *                                      routing (offer latency, sustained lifecycles, lists of 50,000 jobs), outbound
+ *                                      jobs (ListJobs of 99 of 10,000 jobs, AssignJobsAsync of 10,000), audio import
+ *                                      of 50 MB
  *   npm run bench -- import export     only these (names: import, export, config-pages, import-into-full,
  *                                      concurrent-imports, routing-offer-latency, routing-lifecycle, routing-lists,
- *                                      audio-memory, store, operation-list), in that order
+ *                                      outbound-list-jobs, outbound-assign-async, audio-memory, store,
+ *                                      operation-list), in that order
  *   npm run bench -- store             the store candidates' query and write shapes (issue #8), a table
  *   npm run bench -- operation-list    GET /v1/bulk/operations with 10,000 operations stored (opt-in, ≈ 9 min)
  *   npm run bench -- config-pages import-into-full concurrent-imports --objects=5000
@@ -19,6 +21,10 @@
  *   npm run bench -- routing-offer-latency routing-lifecycle routing-lists
  *                                      job routing only (issue 9; in the default run too, ≈ 4 min with the stack);
  *                                      options --routing-duration= --routing-workers= … in bench/routing/options.ts
+ *   npm run bench -- outbound-list-jobs outbound-assign-async
+ *                                      outbound jobs only (issue 11; in the default run too): ListJobs of 99 ids
+ *                                      against the bare driver, AssignJobsAsync of 10,000 jobs until all Scheduling;
+ *                                      options --outbound-jobs= --outbound-requests= … in bench/outbound/options.ts
  *   npm run bench -- --import-rows=N   another import size (the CSV keeps ~1 KiB per row)
  *   npm run bench -- --repeat=N        rounds of baseline + measurement per time benchmark (default 3; medians)
  *   npm run bench -- --strict          exit 2 when a target is missed
@@ -45,7 +51,10 @@ import { importIntoFullBenchmark } from './benchmarks/import-into-full';
 import { routingLifecycleBenchmark } from './benchmarks/routing-lifecycle';
 import { routingListsBenchmark } from './benchmarks/routing-lists';
 import { routingOfferLatencyBenchmark } from './benchmarks/routing-offer-latency';
+import { outboundAssignAsyncBenchmark } from './benchmarks/outbound-assign-async';
+import { outboundListJobsBenchmark } from './benchmarks/outbound-list-jobs';
 import { parseLoadOptions } from './load/options';
+import { parseOutboundOptions } from './outbound/options';
 import { parseRoutingOptions } from './routing/options';
 import { waitForIdle } from './proc';
 import { type BenchResult, failedResult, log, printResult, round, started, summaryTable } from './report';
@@ -58,6 +67,7 @@ const OPT_IN = ['store', 'operation-list'];
 function registry(options: Options): Benchmark[] {
   const load = parseLoadOptions(process.argv.slice(2)); // --objects= --tenants= --clients= --duration= …
   const routing = parseRoutingOptions(process.argv.slice(2)); // --routing-duration= --routing-workers= …
+  const outbound = parseOutboundOptions(process.argv.slice(2)); // --outbound-jobs= --outbound-requests= …
   return [
     importBenchmark(options),
     exportBenchmark(),
@@ -69,6 +79,9 @@ function registry(options: Options): Benchmark[] {
     routingOfferLatencyBenchmark(routing),
     routingLifecycleBenchmark(routing),
     routingListsBenchmark(routing),
+    // Outbound jobs (issue 11), before audio-memory too: AssignJobsAsync runs on the in-process outbound worker.
+    outboundListJobsBenchmark(outbound),
+    outboundAssignAsyncBenchmark(outbound),
     audioMemoryBenchmark(),
     storeBenchmark(options),
     operationListBenchmark(),
