@@ -1,9 +1,11 @@
 /**
  * Where the time of a bulk operation went, from its workflow history: per activity type, how many completed, the sum
  * of their scheduled → completed times, and the attempts that timed out or failed (with the reason). The rest of the
- * workflow's run is workflow-task and queueing overhead.
+ * workflow's run is workflow-task and queueing overhead. The history walk (`walkActivities`) also serves the outbound
+ * benchmarks' AssignJobsAsync split (bench/outbound/history.ts).
  */
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { bulkOperationWorkflowId } from '../domain/ids';
 
 export interface ActivityStats {
@@ -21,6 +23,8 @@ export interface ActivitySplit {
   overheadMs: number;
 }
 
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
 /** A protobuf Timestamp (seconds as a number or a Long, nanos) in epoch milliseconds, as the SDK converts it. */
 function timestampMs(
   ts: { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null | undefined,
@@ -28,6 +32,52 @@ function timestampMs(
   if (!ts) throw new Error('history event without a time');
   const seconds = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
   return seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000);
+}
+
+/** What `walkActivities` reports of each activity, named by its type (from its scheduled event). */
+export interface ActivityListener {
+  /** It completed `ms` after it was scheduled. */
+  completed?(type: string, ms: number): void;
+  /**
+   * It ran more than one attempt. Retries are not separate events: the started event of the last attempt carries its
+   * number and last failure.
+   */
+  retried?(type: string, started: temporal.api.history.v1.IActivityTaskStartedEventAttributes): void;
+  timedOut?(type: string, timedOut: temporal.api.history.v1.IActivityTaskTimedOutEventAttributes): void;
+  failed?(type: string, failed: temporal.api.history.v1.IActivityTaskFailedEventAttributes): void;
+}
+
+/**
+ * Walks a workflow history once, pairing every activity event with its scheduled event (for the type and the time
+ * the activity waited from); returns the workflow's time, first event → last event.
+ */
+export function walkActivities(events: readonly HistoryEvent[], on: ActivityListener): { workflowMs: number } {
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const activity = (scheduledEventId: unknown) => scheduled.get(String(scheduledEventId));
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  for (const event of events) {
+    const at = timestampMs(event.eventTime);
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+    const attributes = event.activityTaskScheduledEventAttributes;
+    if (attributes) {
+      scheduled.set(String(event.eventId), { type: attributes.activityType?.name ?? '?', at });
+      continue;
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    const timedOut = event.activityTaskTimedOutEventAttributes;
+    const failed = event.activityTaskFailedEventAttributes;
+    const completed = event.activityTaskCompletedEventAttributes;
+    const start = activity((started ?? timedOut ?? failed ?? completed)?.scheduledEventId);
+    if (!start) continue;
+    if (started) {
+      if ((started.attempt ?? 1) > 1) on.retried?.(start.type, started);
+    } else if (timedOut) on.timedOut?.(start.type, timedOut);
+    else if (failed) on.failed?.(start.type, failed);
+    else if (completed) on.completed?.(start.type, at - start.at);
+  }
+  return { workflowMs: last - first };
 }
 
 const TIMEOUT_TYPES: Record<number, string> = {
@@ -39,59 +89,35 @@ const TIMEOUT_TYPES: Record<number, string> = {
 
 export async function activitySplit(client: Client, tenantId: string): Promise<ActivitySplit> {
   const history = await client.workflow.getHandle(bulkOperationWorkflowId(tenantId)).fetchHistory();
-  const events = history.events ?? [];
-  const scheduled = new Map<string, { type: string; at: number }>();
   const activities: ActivitySplit['activities'] = {};
-  let first = Number.POSITIVE_INFINITY;
-  let last = 0;
   const statsOf = (type: string): ActivityStats => (activities[type] ??= { count: 0, totalMs: 0, maxMs: 0 });
-  const problem = (scheduledEventId: unknown, what: string): void => {
-    const start = scheduled.get(String(scheduledEventId));
-    if (!start) return;
-    const stats = statsOf(start.type);
+  const problem = (type: string, what: string): void => {
+    const stats = statsOf(type);
     stats.problems = stats.problems ?? {};
     stats.problems[what] = (stats.problems[what] ?? 0) + 1;
   };
-  for (const event of events) {
-    const at = timestampMs(event.eventTime);
-    first = Math.min(first, at);
-    last = Math.max(last, at);
-    const attributes = event.activityTaskScheduledEventAttributes;
-    if (attributes) {
-      scheduled.set(String(event.eventId), { type: attributes.activityType?.name ?? '?', at });
-      continue;
-    }
-    const startedAttempt = event.activityTaskStartedEventAttributes;
-    if (startedAttempt && (startedAttempt.attempt ?? 1) > 1) {
-      // Retries are not separate events: the started event of the last attempt carries its number and last failure.
-      const cause = startedAttempt.lastFailure;
+  const { workflowMs } = walkActivities(history.events ?? [], {
+    completed(type, ms) {
+      const stats = statsOf(type);
+      stats.count += 1;
+      stats.totalMs += ms;
+      stats.maxMs = Math.max(stats.maxMs, ms);
+    },
+    retried(type, started) {
+      const cause = started.lastFailure;
       const reason = cause?.timeoutFailureInfo
         ? `timeout ${TIMEOUT_TYPES[Number(cause.timeoutFailureInfo.timeoutType ?? 0)] ?? '?'}`
         : (cause?.message ?? '?').slice(0, 120);
-      problem(startedAttempt.scheduledEventId, `ran ${startedAttempt.attempt} attempts; last retry after: ${reason}`);
-      continue;
-    }
-    const timedOut = event.activityTaskTimedOutEventAttributes;
-    if (timedOut) {
-      const type = timedOut.failure?.timeoutFailureInfo?.timeoutType ?? 0;
-      problem(timedOut.scheduledEventId, `timedOut ${TIMEOUT_TYPES[Number(type)] ?? type}`);
-      continue;
-    }
-    const failed = event.activityTaskFailedEventAttributes;
-    if (failed) {
-      problem(failed.scheduledEventId, `failed: ${(failed.failure?.message ?? '?').slice(0, 120)}`);
-      continue;
-    }
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (!completed) continue;
-    const start = scheduled.get(String(completed.scheduledEventId));
-    if (!start) continue;
-    const stats = statsOf(start.type);
-    stats.count += 1;
-    stats.totalMs += at - start.at;
-    stats.maxMs = Math.max(stats.maxMs, at - start.at);
-  }
-  const workflowMs = last - first;
+      problem(type, `ran ${started.attempt} attempts; last retry after: ${reason}`);
+    },
+    timedOut(type, timedOut) {
+      const timeoutType = timedOut.failure?.timeoutFailureInfo?.timeoutType ?? 0;
+      problem(type, `timedOut ${TIMEOUT_TYPES[Number(timeoutType)] ?? timeoutType}`);
+    },
+    failed(type, failed) {
+      problem(type, `failed: ${(failed.failure?.message ?? '?').slice(0, 120)}`);
+    },
+  });
   const activityMs = Object.values(activities).reduce((sum, entry) => sum + entry.totalMs, 0);
   return { workflowMs, activities, activityMs, overheadMs: workflowMs - activityMs };
 }

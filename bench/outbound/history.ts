@@ -5,16 +5,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { assignJobsAsyncWorkflowId } from '../../domain/ids';
+import { walkActivities } from '../history';
 import { summarize } from '../load/page-load';
-
-type Timestamp = { seconds?: number | { toNumber(): number } | null; nanos?: number | null } | null | undefined;
-
-/** A protobuf Timestamp in epoch milliseconds (bench/history.ts does the same for the bulk workflow). */
-function timestampMs(ts: Timestamp): number {
-  if (!ts) throw new Error('history event without a time');
-  const seconds = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
-  return seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000);
-}
 
 export interface AssignSplit {
   workflowMs: number;
@@ -23,30 +15,17 @@ export interface AssignSplit {
 
 export async function assignSplit(client: Client, tenantId: string, asyncTaskId: string): Promise<AssignSplit> {
   const history = await client.workflow.getHandle(assignJobsAsyncWorkflowId(tenantId, asyncTaskId)).fetchHistory();
-  const scheduled = new Map<string, { type: string; at: number }>();
+  // Every duration, not only their sum as for the bulk workflow: the p50 is the figure of interest here.
   const durations: Record<string, number[]> = {};
   const retried: Record<string, number> = {};
-  let first = Number.POSITIVE_INFINITY;
-  let last = 0;
-  for (const event of history.events ?? []) {
-    const at = timestampMs(event.eventTime);
-    first = Math.min(first, at);
-    last = Math.max(last, at);
-    const attributes = event.activityTaskScheduledEventAttributes;
-    if (attributes) {
-      scheduled.set(String(event.eventId), { type: attributes.activityType?.name ?? '?', at });
-      continue;
-    }
-    const started = event.activityTaskStartedEventAttributes;
-    if (started && (started.attempt ?? 1) > 1) {
-      const type = scheduled.get(String(started.scheduledEventId))?.type ?? '?';
+  const { workflowMs } = walkActivities(history.events ?? [], {
+    completed(type, ms) {
+      (durations[type] ??= []).push(ms);
+    },
+    retried(type) {
       retried[type] = (retried[type] ?? 0) + 1;
-      continue;
-    }
-    const completed = event.activityTaskCompletedEventAttributes;
-    const start = completed ? scheduled.get(String(completed.scheduledEventId)) : undefined;
-    if (start) (durations[start.type] ??= []).push(at - start.at);
-  }
+    },
+  });
   const activities: AssignSplit['activities'] = {};
   for (const [type, ms] of Object.entries(durations)) {
     const stats = summarize(ms);
@@ -58,5 +37,5 @@ export async function assignSplit(client: Client, tenantId: string, asyncTaskId:
       retried: retried[type] ?? 0,
     };
   }
-  return { workflowMs: last - first, activities };
+  return { workflowMs, activities };
 }

@@ -1,23 +1,17 @@
 /**
- * The OutboundBot RPC API (`POST /?Action=…&Version=2019-12-26`) over real HTTP for the outbound benchmarks: `node:http`
- * with one keep-alive agent (as bench/routing/http.ts, cheaper per request than fetch), the tenant's Bearer API key
+ * The OutboundBot RPC API (`POST /?Action=…&Version=2019-12-26`) over real HTTP for the outbound benchmarks:
+ * bench/timed-http.ts (`node:http`, one keep-alive agent, as bench/routing/http.ts), the tenant's Bearer API key
  * (the RPC group accepts it besides Alibaba signatures), parameters in the query string as the official SDK sends
  * them, or in an `application/x-www-form-urlencoded` body for the large ones (`JobsJson`). Every request is timed
- * from the moment it is sent to the last body byte; the body is parsed after the clock stops.
+ * from the moment it is sent to the last body byte; the body is parsed after the clock stops. A request reset on a
+ * reused idle keep-alive socket is sent again once and counted (`retries`).
  */
-import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { TimedHttp, type TimedResponse } from '../timed-http';
 
 export const OUTBOUND_VERSION = '2019-12-26';
 
-export interface RpcResponse {
-  status: number;
-  /** Request sent → last body byte. */
-  ms: number;
-  /** Bytes of the response body. */
-  bytes: number;
-  body: unknown;
-}
+/** Status, time (request sent → last body byte), body bytes and body (JSON, or text when not JSON). */
+export type RpcResponse = TimedResponse;
 
 export interface OutboundRpcOptions {
   baseUrl: string;
@@ -36,72 +30,29 @@ export function repeatParams(name: string, values: readonly string[]): Record<st
 }
 
 export class OutboundRpc {
-  private readonly agent: http.Agent;
-  private readonly base: URL;
+  private readonly http: TimedHttp;
 
   constructor(private readonly options: OutboundRpcOptions) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.sockets });
-    this.base = new URL(options.baseUrl);
+    const { baseUrl, sockets, timeoutMs } = options;
+    this.http = new TimedHttp({ baseUrl, sockets, timeoutMs, resendOnReset: true });
   }
 
-  /** Requests sent again after the server had closed their idle keep-alive socket (see `send`). */
-  retries = 0;
+  /** Requests sent again after the server had closed their idle keep-alive socket. */
+  get retries(): number {
+    return this.http.retries;
+  }
 
   /** Sends one action; resolves whatever the status (the caller checks it). */
   call(action: string, query: Record<string, string>, form?: Record<string, string>): Promise<RpcResponse> {
     const search = new URLSearchParams({ Action: action, Version: OUTBOUND_VERSION, ...query });
     const payload = form === undefined ? undefined : Buffer.from(new URLSearchParams(form).toString());
-    return this.send(action, `/?${search.toString()}`, payload, true);
-  }
-
-  private send(action: string, path: string, payload: Buffer | undefined, mayRetry: boolean): Promise<RpcResponse> {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.options.apiKey}`,
       Accept: 'application/json',
       'Content-Length': String(payload?.length ?? 0),
     };
     if (payload) headers['Content-Type'] = 'application/x-www-form-urlencoded';
-    return new Promise<RpcResponse>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.request(
-        {
-          host: this.base.hostname,
-          port: this.base.port,
-          method: 'POST',
-          path,
-          agent: this.agent,
-          headers,
-          timeout: this.options.timeoutMs,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const ms = performance.now() - t0;
-            const raw = Buffer.concat(chunks);
-            const text = raw.toString('utf8');
-            let body: unknown = text;
-            try {
-              body = text.length > 0 ? JSON.parse(text) : undefined;
-            } catch {
-              // not JSON: kept as text for the error message
-            }
-            resolve({ status: res.statusCode ?? 0, ms, bytes: raw.length, body });
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${action}: no response within ${this.options.timeoutMs} ms`)));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        // The server closes a keep-alive socket idle for 5 s; a request sent on it at that moment is reset before
-        // the server read it. Node's documented remedy: send it again, once, on a new socket (not a sample lost).
-        if (mayRetry && req.reusedSocket && error.code === 'ECONNRESET') {
-          this.retries += 1;
-          this.send(action, path, payload, false).then(resolve, reject);
-        } else reject(error);
-      });
-      req.end(payload);
-    });
+    return this.http.request({ method: 'POST', path: `/?${search.toString()}`, headers, payload, label: action });
   }
 
   /** An action that must answer 200; returns its JSON body and time, or throws with the status, Code and Message. */
@@ -118,7 +69,7 @@ export class OutboundRpc {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 }
 
