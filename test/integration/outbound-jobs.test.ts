@@ -289,7 +289,12 @@ describe('outbound jobs: attempts routed to dialers', () => {
       rpc,
       instanceId,
       jobId,
-      (job) => job.Status === 'Scheduling' && job.Tasks.length === 1 && job.Tasks[0]?.Status === 'Terminated',
+      // The withdrawn task is published first, then the next plan (its NextExecutionTime).
+      (job) =>
+        job.Status === 'Scheduling' &&
+        job.NextExecutionTime > 0 &&
+        job.Tasks.length === 1 &&
+        job.Tasks[0]?.Status === 'Terminated',
     );
     // Tomorrow, same window.
     expect(rescheduled.NextExecutionTime).toBeGreaterThan(Date.now() + 20 * 3600_000);
