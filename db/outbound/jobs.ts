@@ -170,9 +170,10 @@ export function outboundJobStore(connection: Connection): OutboundJobStore {
       const _id = docId(write.tenantId, write.view.JobId);
       const body = JSON.stringify(write.view);
       const where = { tenantId: write.tenantId };
-      // The index first: a job listed with a stale status is re-read by _id with the newer body.
-      await upsertVersioned(index, { _id, version: write.version, where, set: indexFields(write) });
+      // The body first: once the index shows a status (ListJobsByGroup filters and counts on it), every body it
+      // lists shows that status or a newer one.
       await upsertVersioned(jobs, { _id, version: write.version, where, set: { body } });
+      await upsertVersioned(index, { _id, version: write.version, where, set: indexFields(write) });
     },
     async insertMany(writes) {
       if (writes.length === 0) return;
@@ -181,16 +182,7 @@ export function outboundJobStore(connection: Connection): OutboundJobStore {
         const codes = (error as { writeErrors?: { code?: number }[] }).writeErrors?.map((e) => e.code) ?? [];
         if (codes.length === 0 || codes.some((code) => code !== 11000)) throw error;
       };
-      await index
-        .insertMany(
-          writes.map((write) => ({
-            _id: docId(write.tenantId, write.view.JobId),
-            version: write.version,
-            ...indexFields(write),
-          })),
-          options,
-        )
-        .catch(ignoreDuplicates);
+      // Bodies first, as in put(): every job the index lists can be read.
       await jobs
         .insertMany(
           writes.map((write) => ({
@@ -198,6 +190,16 @@ export function outboundJobStore(connection: Connection): OutboundJobStore {
             tenantId: write.tenantId,
             version: write.version,
             body: JSON.stringify(write.view),
+          })),
+          options,
+        )
+        .catch(ignoreDuplicates);
+      await index
+        .insertMany(
+          writes.map((write) => ({
+            _id: docId(write.tenantId, write.view.JobId),
+            version: write.version,
+            ...indexFields(write),
           })),
           options,
         )
